@@ -14,7 +14,9 @@
 #include <typenet/core/tensor.hpp>
 #include <typenet/core/tensor_view.hpp>
 
+#include <typenet/expr/apply.hpp>
 #include <typenet/expr/assign.hpp>
+#include <typenet/expr/derivative.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/nodes.hpp>
 #include <typenet/expr/operators.hpp>
