@@ -17,6 +17,8 @@
 #include <typenet/expr/apply.hpp>
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/derivative.hpp>
+#include <typenet/expr/matmul.hpp>
+#include <typenet/expr/reduce.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/nodes.hpp>
 #include <typenet/expr/operators.hpp>

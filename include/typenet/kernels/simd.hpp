@@ -3,12 +3,13 @@
 // math that works on scalars and SIMD vectors alike. The only file that includes xsimd.
 #pragma once
 
-// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (the self-initialised
+// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (the self-initialised
 // `_mm512_undefined_*`), wherever xsimd inlines them; the location is the intrinsics header, so
 // silencing it around this include silences exactly that and nothing of ours.
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#  pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <xsimd/xsimd.hpp>
 #if defined(__GNUC__) && !defined(__clang__)
@@ -50,6 +51,7 @@ using xsimd::abs;
 using xsimd::cos;
 using xsimd::erf;
 using xsimd::exp;
+using xsimd::fma;
 using xsimd::expm1;
 using xsimd::log;
 using xsimd::log1p;
