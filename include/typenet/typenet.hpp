@@ -6,6 +6,7 @@
 
 #include <typenet/core/batch.hpp>
 #include <typenet/core/batch_view.hpp>
+#include <typenet/core/random.hpp>
 #include <typenet/core/error.hpp>
 #include <typenet/core/fwd.hpp>
 #include <typenet/core/shape.hpp>
@@ -14,11 +15,36 @@
 #include <typenet/core/tensor.hpp>
 #include <typenet/core/tensor_view.hpp>
 
+#include <typenet/expr/activations.hpp>
 #include <typenet/expr/apply.hpp>
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/derivative.hpp>
 #include <typenet/expr/matmul.hpp>
 #include <typenet/expr/reduce.hpp>
+
+#include <typenet/nn/clip/global_norm.hpp>
+#include <typenet/nn/clip/none.hpp>
+#include <typenet/nn/clip/value.hpp>
+#include <typenet/nn/init/he_normal.hpp>
+#include <typenet/nn/init/he_uniform.hpp>
+#include <typenet/nn/init/lecun_normal.hpp>
+#include <typenet/nn/init/xavier_normal.hpp>
+#include <typenet/nn/init/xavier_uniform.hpp>
+#include <typenet/nn/init/zeros.hpp>
+#include <typenet/nn/input.hpp>
+#include <typenet/nn/layer_concepts.hpp>
+#include <typenet/nn/layers/activation.hpp>
+#include <typenet/nn/layers/dense.hpp>
+#include <typenet/nn/layers/flatten.hpp>
+#include <typenet/nn/loss/binary_cross_entropy_with_logits.hpp>
+#include <typenet/nn/loss/mse.hpp>
+#include <typenet/nn/loss/softmax_cross_entropy.hpp>
+#include <typenet/nn/network.hpp>
+#include <typenet/nn/optim/adam.hpp>
+#include <typenet/nn/optim/adamw.hpp>
+#include <typenet/nn/optim/sgd.hpp>
+
+#include <typenet/train/trainer.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/nodes.hpp>
 #include <typenet/expr/operators.hpp>

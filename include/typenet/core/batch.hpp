@@ -61,9 +61,12 @@ public:
         requires(detail::has_expression_tag<E> && !std::is_same_v<std::remove_cvref_t<E>, batch>)
     batch& operator=(const E& e) {
         if (e.rows() != rows_) {
-            // The expression cannot refer to this batch (its row count differs), so it is
-            // safe to reallocate before evaluating.
-            resize(e.rows());
+            // The expression may still read this batch (e.g. `b = big + b.row(0)`), so the
+            // result is built aside and moved in; resizing first would free what it reads.
+            batch fresh(e.rows());
+            assign(fresh, e);
+            *this = std::move(fresh);
+            return *this;
         }
         assign(*this, e);
         return *this;

@@ -48,7 +48,11 @@ public:
 
     T* data() const noexcept { return data_; }
     std::size_t rows() const noexcept { return rows_; }
-    tensor_view<T, static_shape> row(std::size_t r) const { return tensor_view<T, static_shape>(data_ + r * row_size); }
+    tensor_view<T, static_shape> row(std::size_t r) const {
+        if constexpr (TYPENET_CHECK_BOUNDS)
+            if (r >= rows_) detail::throw_index_error(r, rows_, 0, detail::shape_string<static_shape>(rows_, true));
+        return tensor_view<T, static_shape>(data_ + r * row_size);
+    }
 
 private:
     T* data_;

@@ -45,6 +45,7 @@ struct inline_storage {
     alignas(alignment) T values[padded_capacity<T>(N)]{};
     T* data() noexcept { return values; }
     const T* data() const noexcept { return values; }
+    void ensure_allocated() noexcept {}
 };
 
 // N elements on the heap, for tensors too large for the stack; copies deep, moves steal.
@@ -66,6 +67,10 @@ public:
         return *this;
     }
     ~heap_storage() { free_aligned(p_); }
+    // A moved-from buffer is empty; writing a new value into it allocates again.
+    void ensure_allocated() {
+        if (!p_) p_ = allocate_aligned<T>(padded_capacity<T>(N));
+    }
     T* data() noexcept { return p_; }
     const T* data() const noexcept { return p_; }
 

@@ -49,6 +49,7 @@ public:
     template <class E>
         requires(detail::has_expression_tag<E> && !std::is_same_v<std::remove_cvref_t<E>, tensor>)
     tensor& operator=(const E& e) {
+        storage_.ensure_allocated();
         assign(*this, e);
         return *this;
     }

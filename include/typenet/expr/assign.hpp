@@ -28,8 +28,9 @@ namespace detail {
 template <class Arch, class T, class Cursor>
 inline void evaluate_run(T* out, const Cursor& c, std::size_t n) noexcept {
     constexpr std::size_t w = simd::width_v<T, Arch>;
+    const std::size_t body = n - n % w;
     std::size_t j = 0;
-    for (; j + w <= n; j += w) simd::store(out + j, c.template load<Arch>(j));
+    for (; j < body; j += w) simd::store(out + j, c.template load<Arch>(j));
     for (; j < n; ++j) out[j] = c.get(j);
 }
 

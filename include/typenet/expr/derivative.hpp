@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines derivative(f): the symbolic derivative, with respect to the placeholder `_x`, of an
 // elementwise expression; the result is another expression type. Products with 1 and sums
-// with 0 are folded away as they are built, so `derivative(tanh(_x))` is exactly
-// `rational<1> - square(tanh(_x))`: what the backward pass of tanh costs by hand.
+// with 0 are folded away as they are built, so `derivative(tn::tanh{}(_x))` is exactly
+// `rational<1> - square(tn::tanh{}(_x))`: what the backward pass of tanh costs by hand.
 #pragma once
 
 #include <typenet/expr/expression_concepts.hpp>
@@ -95,7 +95,7 @@ auto quotient(A a, B b) {
 
 template <class C, class A, class B>
 auto choice(C c, A a, B b) {
-    if constexpr (std::is_same_v<A, B> && std::is_empty_v<A>)
+    if constexpr (std::is_same_v<A, B> && stateless_v<A>)
         return a;  // both branches the same constant
     else
         return typenet::select(std::move(c), std::move(a), std::move(b));
@@ -138,7 +138,7 @@ template <> struct unary_rule<op::square> {
     template <class A, class N> static auto local(const A& a, const N&) { return rational<2> * A(a); }
 };
 template <> struct unary_rule<op::tanh> {
-    template <class A, class N> static auto local(const A&, const N& n) { return rational<1> - square(N(n)); }
+    template <class A, class N> static auto local(const A&, const N& n) { return rational<1> - typenet::square(N(n)); }
 };
 template <> struct unary_rule<op::sigmoid> {
     template <class A, class N> static auto local(const A&, const N& n) { return N(n) * (rational<1> - N(n)); }
@@ -153,14 +153,14 @@ template <> struct unary_rule<op::relu> {
 template <> struct unary_rule<op::erf> {
     template <class A, class N>
     static auto local(const A& a, const N&) {
-        return constant<two_over_sqrt_pi>{} * exp(-square(A(a)));
+        return constant<two_over_sqrt_pi>{} * typenet::exp(-typenet::square(A(a)));
     }
 };
 template <> struct unary_rule<op::sin> {
-    template <class A, class N> static auto local(const A& a, const N&) { return cos(A(a)); }
+    template <class A, class N> static auto local(const A& a, const N&) { return typenet::cos(A(a)); }
 };
 template <> struct unary_rule<op::cos> {
-    template <class A, class N> static auto local(const A& a, const N&) { return -sin(A(a)); }
+    template <class A, class N> static auto local(const A& a, const N&) { return -typenet::sin(A(a)); }
 };
 
 template <class E>
@@ -204,7 +204,7 @@ auto differentiate(const binary_node<Op, L, R>& e) {
     else if constexpr (std::is_same_v<Op, op::multiply>)
         return sum(product(dl, XR(r)), product(XL(l), dr));
     else if constexpr (std::is_same_v<Op, op::divide>)
-        return difference(quotient(dl, XR(r)), quotient(product(XL(l), dr), square(XR(r))));
+        return difference(quotient(dl, XR(r)), quotient(product(XL(l), dr), typenet::square(XR(r))));
     else if constexpr (std::is_same_v<Op, op::maximum>)
         return choice(XL(l) > XR(r), dl, dr);  // at a tie the right operand's: relu'(0) = 0
     else if constexpr (std::is_same_v<Op, op::minimum>)
@@ -220,7 +220,7 @@ auto differentiate(const select_node<C, A, B>& e) {
 
 }  // namespace detail
 
-/// d f / d _x as an expression over `_x`: `tn::derivative(_x * tn::sigmoid(_x))` is swish's
+/// d f / d _x as an expression over `_x`: `tn::derivative(_x * tn::sigmoid{}(_x))` is swish's
 /// derivative. Rules: the usual ones (chain, product, quotient); max and min take the derivative
 /// of the operand they pass on, the right one at a tie (so relu'(0) = 0, as in PyTorch).
 template <expression F>

@@ -20,13 +20,38 @@
 
 namespace typenet {
 
+template <class Op, class A>
+struct unary_node;
+template <class Op, class L, class R>
+struct binary_node;
+template <class C, class A, class B>
+struct select_node;
+struct placeholder;
+template <class C>
+struct constant;
+
 namespace detail {
-// How a node holds an operand: lvalues by const reference, temporaries by value (so
-// `tn::tanh(a + b)` owns its `a + b` node but only refers to `a` and `b`). See pitfalls.md.
-// Stateless leaves (`_x`, constants) are always held by value: it costs nothing and keeps
-// the types of symbolic expressions free of references.
+// A stateless expression holds nothing but `_x` and compile-time constants: its type says
+// everything, so it can be default-constructed (activation<F> relies on this).
 template <class E>
-using closure_t = std::conditional_t<std::is_lvalue_reference_v<E> && !std::is_empty_v<std::remove_cvref_t<E>>,
+inline constexpr bool stateless_v = false;
+template <>
+inline constexpr bool stateless_v<placeholder> = true;
+template <class C>
+inline constexpr bool stateless_v<constant<C>> = true;
+template <class Op, class A>
+inline constexpr bool stateless_v<unary_node<Op, A>> = stateless_v<A>;
+template <class Op, class L, class R>
+inline constexpr bool stateless_v<binary_node<Op, L, R>> = stateless_v<L> && stateless_v<R>;
+template <class C, class A, class B>
+inline constexpr bool stateless_v<select_node<C, A, B>> = stateless_v<C> && stateless_v<A> && stateless_v<B>;
+
+// How a node holds an operand: lvalues by const reference, temporaries by value (so
+// `tn::exp(a + b)` owns its `a + b` node but only refers to `a` and `b`). See pitfalls.md.
+// Stateless expressions are always held by value: it costs nothing and keeps the types of
+// symbolic expressions free of references.
+template <class E>
+using closure_t = std::conditional_t<std::is_lvalue_reference_v<E> && !stateless_v<std::remove_cvref_t<E>>,
                                      const std::remove_cvref_t<E>&, std::remove_cvref_t<E>>;
 
 template <class E>
@@ -97,8 +122,9 @@ template <class Op, class A, class B>
 struct combine {
     static_assert(require_same_value_type<Op, typename A::value_type, typename B::value_type>::value);
     static_assert(require_broadcastable<Op, typename A::static_shape, typename B::static_shape>::value);
-    // Only instantiated when exactly one side is a batch.
-    static_assert(std::conditional_t<A::batched != B::batched,
+    // Only instantiated when exactly one side is a batch and the shapes broadcast at all
+    // (one mistake, one message).
+    static_assert(std::conditional_t<A::batched != B::batched && broadcastable<typename A::static_shape, typename B::static_shape>,
                                      require_broadcastable_to_rows<Op,
                                          std::conditional_t<A::batched, typename B::static_shape, typename A::static_shape>,
                                          std::conditional_t<A::batched, typename A::static_shape, typename B::static_shape>>,
@@ -155,8 +181,12 @@ struct binary_node {
 
     L lhs;
     R rhs;
-    std::size_t rows_;
-    std::size_t rows() const { return rows_; }
+    // Row counts were checked equal when the node was made; they are not stored, so a node
+    // over `_x` and constants is an empty type.
+    std::size_t rows() const {
+        if constexpr (detail::expr_t<L>::batched) return lhs.rows();
+        else return rhs.rows();
+    }
 };
 
 namespace op { struct select; }
@@ -174,8 +204,11 @@ struct select_node {
     C cond;
     A if_true;
     B if_false;
-    std::size_t rows_;
-    std::size_t rows() const { return rows_; }
+    std::size_t rows() const {
+        if constexpr (detail::expr_t<C>::batched) return cond.rows();
+        else if constexpr (detail::expr_t<A>::batched) return if_true.rows();
+        else return if_false.rows();
+    }
 };
 
 namespace detail {
@@ -187,26 +220,20 @@ auto make_unary(A&& a) {
 
 template <class Op, class L, class R>
 auto make_binary(L&& l, R&& r) {
-    const std::size_t rows = joint_rows(l, r);
-    return binary_node<Op, closure_t<L>, closure_t<R>>{std::forward<L>(l), std::forward<R>(r), rows};
+    (void)joint_rows(l, r);  // throws on a row mismatch
+    return binary_node<Op, closure_t<L>, closure_t<R>>{std::forward<L>(l), std::forward<R>(r)};
 }
 
 template <class C, class A, class B>
 auto make_select(C&& c, A&& a, B&& b) {
     const std::size_t rows_ab = joint_rows(a, b);
-    std::size_t rows = 1;
     if constexpr (expr_t<C>::batched && (expr_t<A>::batched || expr_t<B>::batched)) {
         if (c.rows() != rows_ab)
             throw shape_error("typenet: select: condition and values have different row counts: " + describe(c) +
                               " vs " + std::to_string(rows_ab) + " rows");
-        rows = rows_ab;
-    } else if constexpr (expr_t<C>::batched) {
-        rows = c.rows();
-    } else {
-        rows = rows_ab;
     }
     return select_node<closure_t<C>, closure_t<A>, closure_t<B>>{std::forward<C>(c), std::forward<A>(a),
-                                                                  std::forward<B>(b), rows};
+                                                                  std::forward<B>(b)};
 }
 
 // Wraps an arithmetic operand as a scalar leaf; passes expressions through untouched.

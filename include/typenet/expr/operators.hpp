@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the elementwise operators and functions that build expression nodes: + - * /, unary
-// minus, exp log sqrt abs tanh sigmoid relu and friends, min max, comparisons and select.
+// minus, exp log sqrt abs and friends, min max, comparisons and select. (tanh, sigmoid, relu
+// and the other activations are function objects: expr/activations.hpp.)
 // Every one of them runs the shape checks (nodes.hpp) and computes nothing.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <typenet/expr/functors.hpp>
 #include <typenet/expr/nodes.hpp>
 
+#include <ratio>
 #include <type_traits>
 #include <utility>
 
@@ -22,17 +24,27 @@ inline constexpr bool is_mask_v<unary_node<Op, A>> = Op::yields_mask;
 template <class Op, class L, class R>
 inline constexpr bool is_mask_v<binary_node<Op, L, R>> = Op::yields_mask;
 
+// After a failed check the result is a harmless constant, so the one message is not followed
+// by a cascade of errors from instantiating the bad node.
 template <class Op, class A>
 auto unary(A&& a) {
-    static_assert(require_mask_use<Op, is_mask_v<expr_t<A>>, Op::takes_mask>::value);
-    return make_unary<Op>(std::forward<A>(a));
+    constexpr bool ok = require_mask_use<Op, is_mask_v<expr_t<A>>, Op::takes_mask>::value &&
+                        is_mask_v<expr_t<A>> == Op::takes_mask;
+    if constexpr (ok)
+        return make_unary<Op>(std::forward<A>(a));
+    else
+        return constant<std::ratio<0>>{};
 }
 
 template <class Op, class L, class R>
 auto binary(L&& l, R&& r) {
-    static_assert(require_mask_use<Op, is_mask_v<expr_t<L>>, Op::takes_mask>::value);
-    static_assert(require_mask_use<Op, is_mask_v<expr_t<R>>, Op::takes_mask>::value);
-    return make_binary<Op>(as_operand(std::forward<L>(l)), as_operand(std::forward<R>(r)));
+    constexpr bool ok = require_mask_use<Op, is_mask_v<expr_t<L>>, Op::takes_mask>::value &&
+                        require_mask_use<Op, is_mask_v<expr_t<R>>, Op::takes_mask>::value &&
+                        is_mask_v<expr_t<L>> == Op::takes_mask && is_mask_v<expr_t<R>> == Op::takes_mask;
+    if constexpr (ok)
+        return make_binary<Op>(as_operand(std::forward<L>(l)), as_operand(std::forward<R>(r)));
+    else
+        return constant<std::ratio<0>>{};
 }
 
 // Operators need an expression on at least one side; `2.0f * 3.0f` stays ordinary arithmetic.
@@ -66,15 +78,10 @@ template <expression E> auto sqrt(E&& e) { return detail::unary<op::sqrt>(std::f
 template <expression E> auto abs(E&& e) { return detail::unary<op::abs>(std::forward<E>(e)); }
 /// x * x.
 template <expression E> auto square(E&& e) { return detail::unary<op::square>(std::forward<E>(e)); }
-template <expression E> auto tanh(E&& e) { return detail::unary<op::tanh>(std::forward<E>(e)); }
 /// The error function (GELU uses it).
 template <expression E> auto erf(E&& e) { return detail::unary<op::erf>(std::forward<E>(e)); }
 template <expression E> auto sin(E&& e) { return detail::unary<op::sin>(std::forward<E>(e)); }
 template <expression E> auto cos(E&& e) { return detail::unary<op::cos>(std::forward<E>(e)); }
-/// 1 / (1 + e^-x).
-template <expression E> auto sigmoid(E&& e) { return detail::unary<op::sigmoid>(std::forward<E>(e)); }
-/// max(x, 0).
-template <expression E> auto relu(E&& e) { return detail::unary<op::relu>(std::forward<E>(e)); }
 
 /// Elementwise minimum and maximum (with one argument, tn::min and tn::max are reductions).
 template <class L, class R> requires detail::operand_pair<L, R>

@@ -49,11 +49,11 @@ void reduce_run(const Cursor& c, std::size_t n, simd::vec<T, Arch> (&acc)[2], T&
     constexpr std::size_t w = simd::width_v<T, Arch>;
     std::size_t j = 0;
     // Two accumulators hide the latency of the add.
-    for (; j + 2 * w <= n; j += 2 * w) {
+    for (const std::size_t j_end = n - n % (2 * w); j < j_end; j += 2 * w) {
         acc[0] = R::combine(acc[0], c.template load<Arch>(j));
         acc[1] = R::combine(acc[1], c.template load<Arch>(j + w));
     }
-    for (; j + w <= n; j += w) acc[0] = R::combine(acc[0], c.template load<Arch>(j));
+    for (const std::size_t j_end = n - n % w; j < j_end; j += w) acc[0] = R::combine(acc[0], c.template load<Arch>(j));
     for (; j < n; ++j) tail = R::combine(tail, c.get(j));
 }
 
@@ -151,7 +151,7 @@ auto reduce_axis(const E& e) {
             for (std::size_t k = 0; k < n; ++k) {
                 const T* src = base + k * post;
                 std::size_t q = 0;
-                for (; q + w <= post; q += w)
+                for (const std::size_t q_end = post - post % w; q < q_end; q += w)
                     simd::store(orow + q, R::combine(simd::load<arch>(orow + q), simd::load<arch>(src + q)));
                 for (; q < post; ++q) orow[q] = R::combine(orow[q], src[q]);
             }

@@ -23,7 +23,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b, T
             const T* brow = b + p * n;
             const simd::vec<T, Arch> av(aip);
             std::size_t j = 0;
-            for (; j + w <= n; j += w)
+            for (const std::size_t j_end = n - n % w; j < j_end; j += w)
                 simd::store(crow + j, simd::fma(av, simd::load<Arch>(brow + j), simd::load<Arch>(crow + j)));
             for (; j < n; ++j) crow[j] += aip * brow[j];
         }

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: BSL-1.0
+// Defines sequence<In, L...>, the engine under every network and every nested block: shape
+// inference and junction checks, the flat layout of parameters and activations, and the
+// forward and backward passes over the list, with the fusion plan applied.
+//
+// Layout. Parameters of layer i start at param_offset[i] of one flat buffer (so gradients are
+// one contiguous buffer too, ready for a single all-reduce). Forward keeps, for a batch of R
+// rows, layer i's activations at R * act_offset[i] of one buffer; its output is the last
+// R * output size values of that region. Backward walks the list in reverse, passing the
+// gradient through two work buffers of R * max_width values each.
+//
+// Compile cost. Shapes are inferred by a constexpr loop over values (dims), and the i-th layer
+// is found by overload resolution (type_at_t), so a list of N layers costs O(N) instantiations;
+// a layer is instantiated once per distinct (layer, input shape), whatever its position.
+#pragma once
+
+#include <typenet/nn/detail/dims.hpp>
+#include <typenet/nn/detail/layer_of.hpp>
+#include <typenet/nn/detail/type_at.hpp>
+#include <typenet/nn/layer_concepts.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace typenet::detail {
+
+template <std::size_t Position, class Layer, class Input>
+struct check_junction {
+    static_assert(layer_accepts<Layer, Input>,
+                  "typenet: network: a layer cannot take the shape its predecessor gives; tn::dense takes a rank-1 "
+                  "input, so put tn::flatten before it (see Position, Layer and Input in check_junction)");
+    static constexpr bool value = true;
+};
+
+template <std::size_t Position, class Element>
+struct check_layer {
+    static_assert(layer<Element>,
+                  "typenet: network: every element after tn::input must be a layer (see Position and Element in "
+                  "check_layer)");
+    static constexpr bool value = true;
+};
+
+// Fusion plan: a layer with an epilogue hook (dense) followed by an activation runs as one stage.
+template <class B>
+concept fuses_epilogue = requires { requires B::fuses_epilogue; };
+template <class B>
+concept is_activation_layer = requires { requires B::is_activation; };
+
+template <class In, class... L>
+struct sequence {
+    static constexpr std::size_t count = sizeof...(L);
+    static_assert(count > 0, "typenet: network: a network needs at least one layer after tn::input");
+
+    template <std::size_t I>
+    using spec = type_at_t<I, L...>;
+
+    static constexpr bool all_layers = [] {
+        return []<std::size_t... I>(std::index_sequence<I...>) {
+            constexpr bool ok[] = {check_layer<I, L>::value...};
+            for (bool b : ok)
+                if (!b) return false;
+            return true;
+        }(std::index_sequence_for<L...>{});
+    }();
+
+    // Shapes: shapes[i] is layer i's input, shapes[count] the output. A layer that rejects its
+    // input passes it on unchanged, so one mistake gives one error, not a cascade.
+    static constexpr std::array<dims, count + 1> shapes = [] {
+        std::array<dims, count + 1> s{};
+        s[0] = dims_of<In>();
+        if constexpr (all_layers) {
+            constexpr std::array<bool (*)(dims), count> accepts{&layer_of_t<L>::accepts...};
+            constexpr std::array<dims (*)(dims), count> output{&layer_of_t<L>::output_dims...};
+            for (std::size_t i = 0; i < count; ++i) s[i + 1] = accepts[i](s[i]) ? output[i](s[i]) : s[i];
+        }
+        return s;
+    }();
+
+    template <std::size_t I>
+    struct shape_holder {
+        static constexpr dims value = shapes[I];
+    };
+    template <std::size_t I>
+    using shape_at = dims_to_shape_t<shape_holder<I>>;
+
+    using input_shape = In;
+    using output_shape = shape_at<count>;
+
+    static constexpr bool junctions_checked = [] {
+        return []<std::size_t... I>(std::index_sequence<I...>) {
+            constexpr bool ok[] = {check_junction<I, spec<I>, shape_at<I>>::value...};
+            return ok[0];
+        }(std::make_index_sequence<count>{});
+    }();
+
+    template <std::size_t I>
+    using bound = typename layer_of_t<spec<I>>::template bind<shape_at<I>>;
+
+    struct layout_t {
+        std::array<std::size_t, count + 1> param_offset{}, act_offset{}, index_offset{};
+        std::size_t max_width = 0, max_scratch = 0;
+    };
+    static constexpr layout_t layout = []<std::size_t... I>(std::index_sequence<I...>) {
+        layout_t l{};
+        constexpr std::size_t params[] = {bound<I>::parameter_count...};
+        constexpr std::size_t acts[] = {bound<I>::activation_size...};
+        constexpr std::size_t spans[] = {bound<I>::index_span...};
+        constexpr std::size_t scratch[] = {bound<I>::scratch_size...};
+        for (std::size_t i = 0; i < count; ++i) {
+            l.param_offset[i + 1] = l.param_offset[i] + params[i];
+            l.act_offset[i + 1] = l.act_offset[i] + acts[i];
+            l.index_offset[i + 1] = l.index_offset[i] + spans[i];
+            l.max_width = std::max({l.max_width, shapes[i].size(), shapes[i + 1].size()});
+            l.max_scratch = std::max(l.max_scratch, scratch[i]);
+        }
+        return l;
+    }(std::make_index_sequence<count>{});
+
+    static constexpr std::size_t parameter_count = layout.param_offset[count];
+    static constexpr std::size_t activation_size = layout.act_offset[count];
+    static constexpr std::size_t index_span = layout.index_offset[count];
+    // Per row: two gradient buffers for this level, plus what the deepest nested block needs.
+    static constexpr std::size_t scratch_size = 2 * layout.max_width + layout.max_scratch;
+
+    template <std::size_t I>
+    static constexpr bool fused_with_next = [] {
+        if constexpr (I + 1 < count)
+            return fuses_epilogue<bound<I>> && is_activation_layer<bound<I + 1>>;
+        else
+            return false;
+    }();
+    template <std::size_t I>
+    static constexpr bool fused_with_previous = [] {
+        if constexpr (I > 0)
+            return fused_with_next<I - 1>;
+        else
+            return false;
+    }();
+
+    // --- where things are, for a batch of `rows` rows ---
+    template <std::size_t I, class T>
+    static T* region(T* acts, std::size_t rows) {
+        return acts + rows * layout.act_offset[I];
+    }
+    template <std::size_t I, class T>
+    static T* output_of(T* acts, std::size_t rows) {
+        return region<I>(acts, rows) + rows * (bound<I>::activation_size - bound<I>::output_shape::size);
+    }
+    template <std::size_t I, class T>
+    static const T* input_of(const T* x, const T* acts, std::size_t rows) {
+        if constexpr (I == 0)
+            return x;
+        else
+            return output_of<I - 1>(acts, rows);
+    }
+
+    // --- passes ---
+    template <class T, std::size_t... I>
+    static void for_each_forward(std::index_sequence<I...>, const T* p, const T* x, T* acts, std::size_t rows) {
+        // A brace list, not a fold: clang 14 limits folds to 256 operands.
+        const int order[] = {(forward_one<I>(p, x, acts, rows), 0)...};
+        (void)order;
+    }
+    template <std::size_t I, class T>
+    static void forward_one(const T* p, const T* x, T* acts, std::size_t rows) {
+        using B = bound<I>;
+        const T* in = input_of<I>(x, acts, rows);
+        if constexpr (fused_with_previous<I>) {
+            // done by layer I - 1's epilogue
+        } else if constexpr (fused_with_next<I>) {
+            using A = bound<I + 1>;
+            constexpr std::size_t n = B::output_shape::size;
+            T* z = region<I>(acts, rows);
+            T* y = region<I + 1>(acts, rows);
+            B::forward_fused(p + layout.param_offset[I], in, z, rows,
+                             [&](std::size_t r) { A::apply_rows(z + r * n, y + r * n, 1); });
+        } else {
+            B::forward(p + layout.param_offset[I], in, region<I>(acts, rows), rows);
+        }
+    }
+
+    /// Runs every layer; returns where the output is (inside acts).
+    template <class T>
+    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows) {
+        for_each_forward(std::make_index_sequence<count>{}, p, x, acts, rows);
+        return output_of<count - 1>(acts, rows);
+    }
+
+    // Backward. dy: gradient at the output (R x output size, may be overwritten); dx: where the
+    // gradient at the input goes, or null when nobody needs it; dp: parameter gradients (each
+    // layer writes its own); work: R * scratch_size values. on_gradients(offset, count) is
+    // called after each layer has written its parameter gradients (for norms, diagnostics).
+    template <class T, class Hook>
+    static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
+                         Hook&& on_gradients) {
+        T* buffers[2] = {work, work + rows * layout.max_width};
+        T* inner_work = work + 2 * rows * layout.max_width;
+        T* cur = dy;
+        int next = 0;
+        backward_from<count - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, on_gradients);
+    }
+
+    template <std::size_t I, class T, class Hook>
+    static void backward_from(const T* p, const T* x, const T* acts, T*& cur, int& next, T* (&buffers)[2], T* dx, T* dp,
+                              T* inner_work, std::size_t rows, Hook& on_gradients) {
+        using B = bound<I>;
+        if constexpr (!fused_with_previous<I>) {
+            T* target = I == 0 ? dx : buffers[next];
+            const T* in = input_of<I>(x, acts, rows);
+            T* gp = dp + layout.param_offset[I];
+            if constexpr (fused_with_next<I>) {
+                using A = bound<I + 1>;
+                constexpr std::size_t n = B::output_shape::size;
+                const T* z = region<I>(acts, rows);
+                T* g = cur;
+                B::backward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work,
+                                  rows, [&](std::size_t r) { A::scale_by_derivative(z + r * n, g + r * n, 1); });
+            } else {
+                B::backward(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work, rows);
+            }
+            if constexpr (B::parameter_count > 0) on_gradients(layout.param_offset[I], B::parameter_count);
+            if constexpr (I > 0) {
+                cur = target;
+                next = 1 - next;
+            }
+        }
+        if constexpr (I > 0) backward_from<I - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, on_gradients);
+    }
+
+    template <class T, std::size_t... I>
+    static void initialize(T* p, std::uint64_t seed, std::size_t base_index, std::index_sequence<I...>) {
+        const int order[] = {(bound<I>::initialize(p + layout.param_offset[I], seed, base_index + layout.index_offset[I]), 0)...};
+        (void)order;
+    }
+    template <class T>
+    static void initialize(T* p, std::uint64_t seed, std::size_t base_index) {
+        initialize(p, seed, base_index, std::make_index_sequence<count>{});
+    }
+
+    // f(name, parameter_info, offset in the flat buffer) for every parameter, in list order.
+    template <class F, std::size_t... I>
+    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset, F& f,
+                                   std::index_sequence<I...>) {
+        const int order[] = {(bound<I>::for_each_parameter(prefix, base_index + layout.index_offset[I],
+                                                            offset + layout.param_offset[I], f),
+                              0)...};
+        (void)order;
+    }
+    template <class F>
+    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset, F&& f) {
+        for_each_parameter(prefix, base_index, offset, f, std::make_index_sequence<count>{});
+    }
+};
+
+}  // namespace typenet::detail

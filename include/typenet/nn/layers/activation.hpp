@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: BSL-1.0
+// Defines how an activation (expr/activations.hpp) acts as a layer: forward applies its
+// expression, backward multiplies by its symbolic derivative. Both are one SIMD loop.
+#pragma once
+
+#include <typenet/core/batch_view.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/core/tensor_view.hpp>
+#include <typenet/expr/activations.hpp>
+#include <typenet/expr/apply.hpp>
+#include <typenet/expr/assign.hpp>
+#include <typenet/expr/derivative.hpp>
+#include <typenet/nn/detail/dims.hpp>
+#include <typenet/nn/detail/layer_base.hpp>
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+namespace typenet::detail {
+
+template <class A>
+concept activation_type = requires { typename A::function_type; } && stateless_v<typename A::function_type>;
+
+// The layer protocol for an activation type A (tn::relu, tn::activation<F>, ...).
+template <class A>
+struct activation_layer {
+    using function = typename A::function_type;
+    using derivative_function = derivative_t<function>;
+
+    static constexpr bool accepts(dims) { return true; }
+    static constexpr dims output_dims(dims in) { return in; }
+    static std::string describe() { return A::describe(); }
+
+    template <class In>
+    struct bind : parameterless_layer<In, In> {
+        static constexpr std::size_t n = In::size;
+        static constexpr bool is_activation = true;
+
+        // y = f(z) for `rows` rows of n values (a batch, or one row in a fused epilogue).
+        template <class T>
+        static void apply_rows(const T* z, T* y, std::size_t rows) {
+            batch_view<T, n> out(y, rows);
+            out = typenet::apply(function{}, batch_view<const T, n>(z, rows));
+        }
+        // dy *= f'(z), in place.
+        template <class T>
+        static void scale_by_derivative(const T* z, T* dy, std::size_t rows) {
+            batch_view<T, n> g(dy, rows);
+            g = g * typenet::apply(derivative_function{}, batch_view<const T, n>(z, rows));
+        }
+
+        template <class T>
+        static void forward(const T*, const T* x, T* acts, std::size_t rows) {
+            apply_rows(x, acts, rows);
+        }
+        template <class T>
+        static void backward(const T*, const T* x, const T*, T* dy, T* dx, T*, T*, std::size_t rows) {
+            if (!dx) return;
+            batch_view<T, n> out(dx, rows);
+            out = batch_view<const T, n>(dy, rows) * typenet::apply(derivative_function{}, batch_view<const T, n>(x, rows));
+        }
+    };
+};
+
+}  // namespace typenet::detail

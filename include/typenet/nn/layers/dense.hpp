@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: BSL-1.0
+// Defines dense<N, Init>, the fully connected layer y = x W^T + b (PyTorch's nn.Linear).
+#pragma once
+
+#include <typenet/core/random.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/kernels/dense.hpp>
+#include <typenet/nn/detail/dims.hpp>
+#include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/parameter_info.hpp>
+#include <typenet/nn/init/fan.hpp>
+#include <typenet/nn/init/xavier_uniform.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+namespace typenet {
+
+/// A fully connected layer with N outputs: y = x W^T + b, W of shape [N, in] (PyTorch's layout,
+/// so "<i>.weight" moves to and from nn.Linear unchanged) and b of shape [N]. Takes a rank-1
+/// input (put tn::flatten before it otherwise). Weights start from the Init policy, biases at 0.
+/// Fuses with a following activation: bias and activation in the forward epilogue, the
+/// activation's derivative and the bias gradient in one backward pass.
+/// Example: examples/mlp_basics.cpp
+template <std::size_t N, class Init = init::xavier_uniform>
+struct dense {
+    static_assert(N > 0, "typenet: dense: the layer needs at least one output");
+    using init_policy = Init;
+
+    static constexpr bool accepts(detail::dims in) { return in.rank == 1; }
+    static constexpr detail::dims output_dims(detail::dims) { return detail::dims{1, {N}}; }
+    static std::string describe() { return "dense<" + std::to_string(N) + ", " + Init::name + ">"; }
+
+    template <class In>
+    struct bind {
+        static constexpr std::size_t in = In::size;
+        static constexpr std::size_t out = N;
+        using input_shape = In;
+        using output_shape = shape<N>;
+        static constexpr std::size_t parameter_count = N * in + N;
+        static constexpr std::size_t activation_size = N;
+        static constexpr std::size_t index_span = 1;
+        static constexpr std::size_t scratch_size = 0;
+        static constexpr std::array<detail::parameter_info, 2> parameters{{
+            {"weight", 0, 2, {N, in, 0, 0}},
+            {"bias", N * in, 1, {N, 0, 0, 0}},
+        }};
+        static constexpr bool fuses_epilogue = true;
+
+        // f(name, info, offset of the parameter from the start of this layer's parameters)
+        template <class F>
+        static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset, F&& f) {
+            for (const auto& p : parameters) f(detail::parameter_name(prefix, index, p.name), p, offset + p.offset);
+        }
+
+        template <class T>
+        static void initialize(T* p, std::uint64_t seed, std::size_t stream) {
+            detail::rng r(seed, stream);
+            Init::fill(p, N * in, init::fan{in, N}, r);
+            for (std::size_t o = 0; o < N; ++o) p[N * in + o] = T(0);
+        }
+
+        template <class T, class Epilogue>
+        static void forward_fused(const T* p, const T* x, T* acts, std::size_t rows, Epilogue&& epilogue) {
+            kernels::dense_forward<T>(in, N, p, p + N * in, x, acts, rows, epilogue);
+        }
+        template <class T>
+        static void forward(const T* p, const T* x, T* acts, std::size_t rows) {
+            forward_fused(p, x, acts, rows, [](std::size_t) {});
+        }
+
+        template <class T, class Prologue>
+        static void backward_fused(const T* p, const T* x, const T*, T* dy, T* dx, T* dp, T*, std::size_t rows,
+                                   Prologue&& prologue) {
+            kernels::dense_backward<T>(in, N, p, x, dy, dp, dp + N * in, dx, rows, prologue);
+        }
+        template <class T>
+        static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* scratch, std::size_t rows) {
+            backward_fused(p, x, acts, dy, dx, dp, scratch, rows, [](std::size_t) {});
+        }
+    };
+};
+
+}  // namespace typenet

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: BSL-1.0
+// Defines optim::sgd.
+#pragma once
+
+#include <typenet/kernels/lanes.hpp>
+
+#include <cstddef>
+
+namespace typenet::optim {
+
+/// Stochastic gradient descent with PyTorch's torch.optim.SGD semantics and defaults:
+/// d = g + weight_decay * p; with momentum, b = momentum * b + (1 - dampening) * d (b = d on the
+/// first step) and d = nesterov ? d + momentum * b : b; then p -= learning_rate * d.
+/// One pass over parameters, gradients and the momentum buffer.
+struct sgd {
+    static constexpr const char* name = "sgd";
+    struct options {
+        double learning_rate = 1e-3;
+        double momentum = 0.0;
+        double dampening = 0.0;
+        double weight_decay = 0.0;
+        bool nesterov = false;
+    };
+    static constexpr std::size_t state_slots = 1;
+
+    // step counts from 1; g is transformed (clipped) as it is read.
+    template <class T, class Transform>
+    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, std::size_t step,
+                       const Transform& clip) {
+        const T lr = static_cast<T>(o.learning_rate), mu = static_cast<T>(o.momentum),
+                damp = static_cast<T>(1.0 - o.dampening), wd = static_cast<T>(o.weight_decay);
+        const bool first = step == 1, momentum = o.momentum != 0.0, nesterov = o.nesterov;
+        kernels::for_each_lane<T>(n, [&](std::size_t i, auto lane) {
+            using kernels::lane_load, kernels::lane_store;
+            auto pv = lane_load(lane, p + i);
+            using V = decltype(pv);
+            auto d = clip(lane_load(lane, g + i));
+            if (wd != T(0)) d = d + V(wd) * pv;
+            if (momentum) {
+                auto b = first ? d : V(mu) * lane_load(lane, state + i) + V(damp) * d;
+                lane_store(lane, state + i, b);
+                d = nesterov ? d + V(mu) * b : b;
+            }
+            lane_store(lane, p + i, pv - V(lr) * d);
+        });
+    }
+};
+
+}  // namespace typenet::optim
