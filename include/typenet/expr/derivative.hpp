@@ -37,6 +37,17 @@ struct ratio_of<constant<R>> {
 };
 
 // --- builders that fold constants as they go ---
+template <class E>
+inline constexpr bool is_minus_one_v = std::is_same_v<E, constant<std::ratio<-1>>>;
+
+template <class A>
+auto negation(A a) {
+    if constexpr (is_rational_v<A>)
+        return constant<std::ratio_subtract<std::ratio<0>, typename ratio_of<A>::type>>{};
+    else
+        return -std::move(a);
+}
+
 template <class A, class B>
 auto product(A a, B b) {
     if constexpr (is_zero_v<A> || is_zero_v<B>)
@@ -47,16 +58,12 @@ auto product(A a, B b) {
         return a;
     else if constexpr (is_rational_v<A> && is_rational_v<B>)
         return constant<std::ratio_multiply<typename ratio_of<A>::type, typename ratio_of<B>::type>>{};
+    else if constexpr (is_minus_one_v<A>)
+        return negation(std::move(b));
+    else if constexpr (is_minus_one_v<B>)
+        return negation(std::move(a));
     else
         return std::move(a) * std::move(b);
-}
-
-template <class A>
-auto negation(A a) {
-    if constexpr (is_rational_v<A>)
-        return constant<std::ratio_subtract<std::ratio<0>, typename ratio_of<A>::type>>{};
-    else
-        return -std::move(a);
 }
 
 template <class A, class B>
@@ -89,6 +96,8 @@ auto quotient(A a, B b) {
         return zero_t{};
     else if constexpr (is_one_v<B>)
         return a;
+    else if constexpr (is_rational_v<A> && is_rational_v<B>)
+        return constant<std::ratio_divide<typename ratio_of<A>::type, typename ratio_of<B>::type>>{};
     else
         return std::move(a) / std::move(b);
 }

@@ -182,7 +182,7 @@ struct binary_node {
     L lhs;
     R rhs;
     // Row counts were checked equal when the node was made; they are not stored, so a node
-    // over `_x` and constants is an empty type.
+    // over `_x` and constants holds no state (detail::stateless_v) and is default-constructible.
     std::size_t rows() const {
         if constexpr (detail::expr_t<L>::batched) return lhs.rows();
         else return rhs.rows();

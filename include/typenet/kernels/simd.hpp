@@ -61,6 +61,16 @@ using xsimd::sin;
 using xsimd::sqrt;
 using xsimd::tanh;
 
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__) && XSIMD_WITH_AVX512BW
+// Without optimisation, GCC 12 expands _mm512_mask_blend_epi8 as a macro whose cast rejects
+// xsimd's 64-bit integer batches, and xsimd 8.1's double log reaches it through the avx512bw
+// select. The same registers run xsimd's avx512dq kernels, which do not take that path.
+inline vec<double, xsimd::avx512bw> log(const vec<double, xsimd::avx512bw>& x) noexcept {
+    using dq = xsimd::batch<double, xsimd::avx512dq>;
+    return vec<double, xsimd::avx512bw>(static_cast<__m512d>(xsimd::log(dq(static_cast<__m512d>(x)))));
+}
+#endif
+
 template <class T, class Arch>
 vec<T, Arch> select(const mask<T, Arch>& c, const vec<T, Arch>& a, const vec<T, Arch>& b) noexcept {
     return xsimd::select(c, a, b);
