@@ -10,6 +10,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ clang-14
   libboost-dev libboost-test-dev libxsimd-dev xtl-dev libeigen3-dev libbenchmark-dev zlib1g-dev
+  python3-numpy python3-torch
 )
 # The flagship example: examples/${FLAGSHIP}.cpp -> target typenet_example_${FLAGSHIP}.
 # Keep in sync with the "example" build preset in CMakePresets.json.

@@ -22,6 +22,11 @@
 #include <typenet/expr/matmul.hpp>
 #include <typenet/expr/reduce.hpp>
 
+#include <typenet/io/fwd.hpp>
+#include <typenet/io/npy.hpp>
+#include <typenet/io/npz.hpp>
+#include <typenet/io/zip.hpp>
+
 #include <typenet/nn/clip/global_norm.hpp>
 #include <typenet/nn/clip/none.hpp>
 #include <typenet/nn/clip/value.hpp>
@@ -44,6 +49,7 @@
 #include <typenet/nn/optim/adam.hpp>
 #include <typenet/nn/optim/adamw.hpp>
 #include <typenet/nn/optim/sgd.hpp>
+#include <typenet/nn/summary.hpp>
 
 #include <typenet/train/trainer.hpp>
 #include <typenet/expr/expression_concepts.hpp>

@@ -132,9 +132,10 @@ private:
     static std::span<U> find(U* base, const std::string& name) {
         std::span<U> found;
         bool ok = false;
-        visit(base, [&](const parameter_ref<U>& p) {
+        auto match = [&](const parameter_ref<U>& p) {
             if (p.name == name) found = p.values, ok = true;
-        });
+        };
+        visit(base, match);
         if (!ok) throw std::out_of_range("typenet: network: no parameter named \"" + name + "\"");
         return found;
     }

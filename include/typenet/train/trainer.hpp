@@ -97,8 +97,10 @@ public:
     /// Forward and backward only: fills gradients() and returns the loss; parameters unchanged.
     template <leaf_expression X, class Labels>
     T backward(const X& x, const Labels& labels) {
-        static_assert(detail::require_input_batch<X, typename Net::input_shape, T>::value);
-        static_assert(detail::check_labels<Loss, output_shape, Labels>::value);
+        // sizeof rather than ::value: a failed check then stops here, without a second error
+        // about an incomplete checker type.
+        static_assert(sizeof(detail::require_input_batch<X, typename Net::input_shape, T>) > 0);
+        static_assert(sizeof(detail::check_labels<Loss, output_shape, Labels>) > 0);
         const std::size_t rows = x.rows();
         if (rows == 0) {
             norm_valid_ = false;

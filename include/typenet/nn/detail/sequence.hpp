@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace typenet::detail {
@@ -90,12 +91,26 @@ struct sequence {
     using input_shape = In;
     using output_shape = shape_at<count>;
 
-    static constexpr bool junctions_checked = [] {
-        return []<std::size_t... I>(std::index_sequence<I...>) {
-            constexpr bool ok[] = {check_junction<I, spec<I>, shape_at<I>>::value...};
-            return ok[0];
-        }(std::make_index_sequence<count>{});
+    // Junction checks. Only the first rejected junction is reported (a later one usually just
+    // follows from it), and none when an element is not a layer (check_layer has said why).
+    // sizeof in a static_assert instantiates the checker as soon as the sequence is: a static
+    // data member's initializer alone would run only when something used it.
+    static constexpr std::size_t first_rejected = [] {
+        if constexpr (!all_layers)
+            return count;
+        else
+            return []<std::size_t... I>(std::index_sequence<I...>) {
+                constexpr bool ok[] = {layer_accepts<spec<I>, shape_at<I>>...};
+                for (std::size_t i = 0; i < count; ++i)
+                    if (!ok[i]) return i;
+                return count;
+            }(std::make_index_sequence<count>{});
     }();
+    static constexpr std::size_t checked_junction = first_rejected < count ? first_rejected : 0;
+    static_assert(sizeof(std::conditional_t<(first_rejected < count),
+                                            check_junction<checked_junction, spec<checked_junction>, shape_at<checked_junction>>,
+                                            std::true_type>) > 0);
+    static constexpr bool junctions_checked = first_rejected == count;
 
     template <std::size_t I>
     using bound = typename layer_of_t<spec<I>>::template bind<shape_at<I>>;
