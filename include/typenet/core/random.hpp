@@ -36,8 +36,9 @@ public:
     }
     /// Uniform in [0, 1), 53 random bits.
     double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    /// Uniform in [lo, hi).
-    double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
+    /// Uniform in [lo, hi). An explicit fma: left to the compiler, `lo + (hi - lo) * u` is
+    /// contracted at some call sites and not at others, and the last bit would differ.
+    double uniform(double lo, double hi) noexcept { return std::fma(hi - lo, uniform(), lo); }
     /// Standard normal (Box-Muller; the second value of each pair is kept for the next call).
     double normal() noexcept {
         if (has_spare_) {

@@ -26,7 +26,10 @@ inline constexpr std::size_t size_v = Shape::size;
 template <class Shape, std::size_t Axis>
 inline constexpr std::size_t extent_v = [] {
     static_assert(Axis < Shape::rank, "typenet: extent_v: the axis must be less than the shape's rank");
-    return Shape::extents[Axis];
+    if constexpr (Axis < Shape::rank)
+        return Shape::extents[Axis];
+    else
+        return std::size_t{0};
 }();
 
 namespace detail {

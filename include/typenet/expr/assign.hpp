@@ -49,6 +49,28 @@ void evaluate_into(T* out, const E& e, std::size_t rows) noexcept {
     }
 }
 
+// The run-time part of assign, once every static check has passed.
+template <class Dst, class E>
+void assign_checked(Dst& dst, const E& e) {
+    using X = std::remove_cvref_t<E>;
+    using T = typename Dst::value_type;
+    using D = typename Dst::static_shape;
+    const std::size_t rows = dst.rows();
+    if constexpr (Dst::batched) {
+        if (e.rows() != rows)
+            throw shape_error("typenet: assign: the destination has shape " + describe(dst) +
+                              " but the expression has shape " + describe(e));
+    }
+    using G = geometry_for<X, D, Dst::batched>;
+    if (unsafe_alias<G>(e, static_cast<const T*>(dst.data()), rows * D::size)) {
+        auto tmp = container_for<T, D, Dst::batched>::make(rows);
+        evaluate_into<T, D, Dst::batched>(tmp.data(), e, rows);
+        std::copy(tmp.begin(), tmp.end(), dst.data());
+        return;
+    }
+    evaluate_into<T, D, Dst::batched>(dst.data(), e, rows);
+}
+
 }  // namespace detail
 
 template <class Dst, class E>
@@ -56,26 +78,19 @@ void assign(Dst& dst, const E& e) {
     using X = std::remove_cvref_t<E>;
     using T = typename Dst::value_type;
     using D = typename Dst::static_shape;
-    static_assert(detail::require_no_placeholder<detail::contains_placeholder_v<X>>::value);
-    static_assert(detail::require_mask_use<void, detail::is_mask_v<X>, false>::value);
-    static_assert(detail::require_same_batching<Dst::batched, X::batched>::value);
-    static_assert(detail::require_assignable<D, typename X::static_shape>::value);
-    static_assert(detail::require_assignable_value_type<T, typename X::value_type>::value);
-
-    const std::size_t rows = dst.rows();
-    if constexpr (Dst::batched) {
-        if (e.rows() != rows)
-            throw shape_error("typenet: assign: the destination has shape " + detail::describe(dst) +
-                              " but the expression has shape " + detail::describe(e));
+    if constexpr (!std::is_same_v<X, detail::rejected_expression>) {  // else its error was reported
+        static_assert(detail::require_no_placeholder<detail::contains_placeholder_v<X>>::value);
+        static_assert(detail::require_mask_use<void, detail::is_mask_v<X>, false>::value);
+        static_assert(detail::require_same_batching<Dst::batched, X::batched>::value);
+        static_assert(detail::require_assignable<D, typename X::static_shape>::value);
+        static_assert(detail::require_assignable_value_type<T, typename X::value_type>::value);
+        // Evaluate only what passed every check: a failed one has spoken, and instantiating the
+        // loop would add errors that say nothing new.
+        constexpr bool ok = !detail::contains_placeholder_v<X> && !detail::is_mask_v<X> &&
+                            Dst::batched == X::batched && std::is_same_v<D, typename X::static_shape> &&
+                            (std::is_void_v<typename X::value_type> || std::is_same_v<T, typename X::value_type>);
+        if constexpr (ok) assign_checked(dst, e);
     }
-    using G = detail::geometry_for<X, D, Dst::batched>;
-    if (detail::unsafe_alias<G>(e, static_cast<const T*>(dst.data()), rows * D::size)) {
-        auto tmp = detail::container_for<T, D, Dst::batched>::make(rows);
-        detail::evaluate_into<T, D, Dst::batched>(tmp.data(), e, rows);
-        std::copy(tmp.begin(), tmp.end(), dst.data());
-        return;
-    }
-    detail::evaluate_into<T, D, Dst::batched>(dst.data(), e, rows);
 }
 
 /// Materialises an expression into a new tensor (or batch, for batch expressions); use it to
@@ -84,6 +99,7 @@ template <expression E>
 auto eval(const E& e) {
     using X = std::remove_cvref_t<E>;
     static_assert(detail::require_no_placeholder<detail::contains_placeholder_v<X>>::value);
+    static_assert(detail::require_mask_use<void, detail::is_mask_v<X>, false>::value);
     using T = std::conditional_t<std::is_void_v<typename X::value_type>, float, typename X::value_type>;
     auto out = detail::container_for<T, typename X::static_shape, X::batched>::make(e.rows());
     assign(out, e);

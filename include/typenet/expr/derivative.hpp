@@ -117,7 +117,14 @@ struct two_over_sqrt_pi {
 
 // --- the rule for each functor: d op(a) / da, given a and the node op(a) itself ---
 template <class Op>
-struct unary_rule;  // undefined: an op without a rule cannot be differentiated
+struct unary_rule {
+    static_assert(!sizeof(Op), "typenet: derivative: this operation has no derivative (a comparison or a "
+                               "logical operation?) (see Op in unary_rule)");
+    template <class A, class N>
+    static auto local(const A&, const N&) {
+        return constant<std::ratio<0>>{};
+    }
+};
 
 template <> struct unary_rule<op::negate> {
     template <class A, class N> static auto local(const A&, const N&) { return constant<std::ratio<-1>>{}; }

@@ -28,10 +28,16 @@ decltype(auto) materialise(const E& e) {
         return eval(e);
 }
 
-// A batch<K> multiplies like a matrix of shape (rows, K).
-template <class X>
-using matmul_lhs_shape_t =
-    std::conditional_t<X::batched, shape<std::size_t{1}, X::static_shape::size>, typename X::static_shape>;
+
+// The shape check runs only when the left operand is a matrix or a batch<K>, whose own message
+// otherwise already fired.
+template <class XA, class SA, class SB>
+constexpr bool require_matmul_compatible_once() {
+    if constexpr (!XA::batched || XA::static_shape::rank == 1)
+        return require_matmul_compatible<SA, SB>::value;
+    else
+        return true;
+}
 
 }  // namespace detail
 
@@ -45,25 +51,29 @@ auto matmul(const A& a, const B& b) {
     static_assert(detail::require_same_value_type<struct matmul_tag, typename XA::value_type, typename XB::value_type>::value);
     static_assert(XA::batched ? XA::static_shape::rank == 1 : true,
                   "typenet: matmul: a batch on the left must have one feature axis, batch<T, K>");
+    // A batch<K> multiplies like a matrix (rows, K); its rows are counted at run time.
     using SA = std::conditional_t<XA::batched, shape<1, (XA::static_shape::rank == 1 ? XA::static_shape::size : 0)>,
                                   typename XA::static_shape>;
-    static_assert(detail::require_matmul_compatible<SA, typename XB::static_shape>::value);
     static_assert(!XB::batched, "typenet: matmul: the right operand must be a tensor, not a batch");
-    using T = typename XA::value_type;
-    using R = matmul_t<SA, typename XB::static_shape>;
-    constexpr std::size_t K = SA::extents[1], N = R::extents[1];
-
-    decltype(auto) ma = detail::materialise(a);
-    decltype(auto) mb = detail::materialise(b);
-    const std::size_t m = XA::batched ? a.rows() : SA::extents[0];
-    if constexpr (XA::batched) {
-        auto out = detail::container_for<T, shape<N>, true>::make(m);
-        kernels::gemm<T>(m, N, K, ma.data(), mb.data(), out.data());
-        return out;
+    static_assert(XB::batched || detail::require_matmul_compatible_once<XA, SA, typename XB::static_shape>());
+    if constexpr (XB::batched || (XA::batched && XA::static_shape::rank != 1) ||
+                  !matmul_compatible<SA, typename XB::static_shape>) {
+        return 0;  // reported above; stopping here keeps it to one error
     } else {
-        detail::container_for_t<T, R, false> out;
-        kernels::gemm<T>(m, N, K, ma.data(), mb.data(), out.data());
-        return out;
+        using T = typename XA::value_type;
+        using R = matmul_t<SA, typename XB::static_shape>;
+        constexpr std::size_t K = SA::extents[1], N = R::extents[1];
+        decltype(auto) ma = detail::materialise(a);
+        decltype(auto) mb = detail::materialise(b);
+        if constexpr (XA::batched) {
+            auto out = detail::container_for<T, shape<N>, true>::make(a.rows());
+            kernels::gemm<T>(a.rows(), N, K, ma.data(), mb.data(), out.data());
+            return out;
+        } else {
+            detail::container_for_t<T, R, false> out;
+            kernels::gemm<T>(SA::extents[0], N, K, ma.data(), mb.data(), out.data());
+            return out;
+        }
     }
 }
 
@@ -72,12 +82,16 @@ template <expression E>
 auto transpose(const E& e) {
     using X = std::remove_cvref_t<E>;
     static_assert(detail::require_matrix<typename X::static_shape, X::batched>::value);
-    using S = typename X::static_shape;
-    using T = typename X::value_type;
-    decltype(auto) m = detail::materialise(e);
-    detail::container_for_t<T, transpose_t<S>, false> out;
-    kernels::transpose<T>(S::extents[0], S::extents[1], m.data(), out.data());
-    return out;
+    if constexpr (X::batched || !matrix_shape<typename X::static_shape>) {
+        return 0;  // reported above
+    } else {
+        using S = typename X::static_shape;
+        using T = typename X::value_type;
+        decltype(auto) m = detail::materialise(e);
+        detail::container_for_t<T, transpose_t<S>, false> out;
+        kernels::transpose<T>(S::extents[0], S::extents[1], m.data(), out.data());
+        return out;
+    }
 }
 
 }  // namespace typenet

@@ -109,6 +109,18 @@ struct placeholder {
     static constexpr std::size_t rows() noexcept { return 1; }
 };
 
+namespace detail {
+// What an operator returns after one of its checks failed (the static_assert has spoken):
+// assign and the reductions accept it silently, so one mistake gives one error.
+struct rejected_expression {
+    using expression_tag = expression_tag_type;
+    using value_type = void;
+    using static_shape = shape<>;
+    static constexpr bool batched = false;
+    static constexpr std::size_t rows() noexcept { return 1; }
+};
+}  // namespace detail
+
 /// The placeholder, `tn::_x`.
 inline constexpr placeholder _x{};
 
@@ -130,7 +142,11 @@ struct combine {
                                          std::conditional_t<A::batched, typename A::static_shape, typename B::static_shape>>,
                                      std::true_type>::value);
     using value_type = common_value_t<typename A::value_type, typename B::value_type>;
-    using static_shape = broadcast_t<typename A::static_shape, typename B::static_shape>;
+    // With one batch, the result has the batch's feature shape (the same as the broadcast when
+    // the check passes, and no second error when it does not).
+    using static_shape = std::conditional_t<
+        A::batched == B::batched, broadcast_t<typename A::static_shape, typename B::static_shape>,
+        std::conditional_t<A::batched, typename A::static_shape, typename B::static_shape>>;
     static constexpr bool batched = A::batched || B::batched;
 };
 

@@ -33,7 +33,7 @@ auto unary(A&& a) {
     if constexpr (ok)
         return make_unary<Op>(std::forward<A>(a));
     else
-        return constant<std::ratio<0>>{};
+        return rejected_expression{};
 }
 
 template <class Op, class L, class R>
@@ -44,7 +44,7 @@ auto binary(L&& l, R&& r) {
     if constexpr (ok)
         return make_binary<Op>(as_operand(std::forward<L>(l)), as_operand(std::forward<R>(r)));
     else
-        return constant<std::ratio<0>>{};
+        return rejected_expression{};
 }
 
 // Operators need an expression on at least one side; `2.0f * 3.0f` stays ordinary arithmetic.
@@ -114,11 +114,17 @@ auto operator!(E&& e) { return detail::unary<op::logical_not>(std::forward<E>(e)
 /// comparison); all three broadcast together.
 template <expression C, class A, class B> requires detail::operand_pair<A, B> || (operand<A> && operand<B>)
 auto select(C&& c, A&& a, B&& b) {
-    static_assert(detail::require_mask_use<op::select, detail::is_mask_v<detail::expr_t<C>>, true>::value);
-    static_assert(detail::require_mask_use<op::select, detail::is_mask_v<detail::expr_t<decltype(detail::as_operand(std::forward<A>(a)))>>, false>::value);
-    static_assert(detail::require_mask_use<op::select, detail::is_mask_v<detail::expr_t<decltype(detail::as_operand(std::forward<B>(b)))>>, false>::value);
-    return detail::make_select(std::forward<C>(c), detail::as_operand(std::forward<A>(a)),
-                               detail::as_operand(std::forward<B>(b)));
+    constexpr bool c_mask = detail::is_mask_v<detail::expr_t<C>>;
+    constexpr bool a_mask = detail::is_mask_v<detail::expr_t<decltype(detail::as_operand(std::forward<A>(a)))>>;
+    constexpr bool b_mask = detail::is_mask_v<detail::expr_t<decltype(detail::as_operand(std::forward<B>(b)))>>;
+    static_assert(detail::require_mask_use<op::select, c_mask, true>::value);
+    static_assert(detail::require_mask_use<op::select, a_mask, false>::value);
+    static_assert(detail::require_mask_use<op::select, b_mask, false>::value);
+    if constexpr (c_mask && !a_mask && !b_mask)
+        return detail::make_select(std::forward<C>(c), detail::as_operand(std::forward<A>(a)),
+                                   detail::as_operand(std::forward<B>(b)));
+    else
+        return detail::rejected_expression{};
 }
 
 }  // namespace typenet

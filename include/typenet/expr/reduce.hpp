@@ -122,11 +122,12 @@ auto reduce_axis(const E& e) {
     using L = logical_shape<X>;
     static_assert(require_axis<Axis, typename X::static_shape, L::rank>::value);
     static_assert(require_no_placeholder<contains_placeholder_v<X>>::value);
-    using result = axis_result<X, Axis>;
-
-    if constexpr (!leaf_expression<X>) {
+    if constexpr (Axis >= L::rank || contains_placeholder_v<X>) {
+        return T(0);  // the check above has reported it
+    } else if constexpr (!leaf_expression<X>) {
         return reduce_axis<R, Axis>(eval(e));
     } else {
+        using result = axis_result<X, Axis>;
         std::size_t pre = 1, post = 1;
         for (std::size_t a = 0; a < Axis; ++a) pre *= L::extent(e, a);
         for (std::size_t a = Axis + 1; a < L::rank; ++a) post *= L::extent(e, a);

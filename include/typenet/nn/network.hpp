@@ -101,8 +101,9 @@ public:
     }
 
     /// All parameters, flat, in state_dict order.
-    std::span<T> parameters() noexcept { return {params_.data(), parameter_count}; }
-    std::span<const T> parameters() const noexcept { return {params_.data(), parameter_count}; }
+    /// (Empty for a moved-from network.)
+    std::span<T> parameters() noexcept { return {params_.data(), params_.data() ? parameter_count : 0}; }
+    std::span<const T> parameters() const noexcept { return {params_.data(), params_.data() ? parameter_count : 0}; }
 
     /// f(parameter_ref<T>) or f(parameter_ref<const T>) for each parameter, in state_dict order.
     template <class F>
