@@ -12,9 +12,9 @@ PACKAGES=(
   libboost-dev libboost-test-dev libxsimd-dev xtl-dev libeigen3-dev libbenchmark-dev zlib1g-dev
   python3-numpy python3-torch
 )
-# The flagship example: examples/${FLAGSHIP}.cpp -> target typenet_example_${FLAGSHIP}.
+# The flagship examples, run in this order: examples/<name>.cpp -> target typenet_example_<name>.
 # Keep in sync with the "example" build preset in CMakePresets.json.
-FLAGSHIP=01_expressions
+FLAGSHIP=(01_expressions mlp_basics)
 # The configurations `test` runs, in order; each is a workflow preset in CMakePresets.json.
 TEST_WORKFLOWS=(gcc clang sanitize)
 
@@ -53,9 +53,12 @@ ensure_packages() {
 
 run_example() {
   cmake --workflow --preset example
-  local exe="build/gcc/examples/typenet_example_${FLAGSHIP}"
-  echo "run.sh: running ${exe}"
-  "$exe"
+  local name exe
+  for name in "${FLAGSHIP[@]}"; do
+    exe="build/gcc/examples/typenet_example_${name}"
+    echo "run.sh: running ${exe}"
+    "$exe"
+  done
 }
 
 run_tests() {

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 namespace typenet::simd {
 
@@ -63,11 +64,14 @@ using xsimd::tanh;
 
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__) && XSIMD_WITH_AVX512BW
 // Without optimisation, GCC 12 expands _mm512_mask_blend_epi8 as a macro whose cast rejects
-// xsimd's 64-bit integer batches, and xsimd 8.1's double log reaches it through the avx512bw
-// select. The same registers run xsimd's avx512dq kernels, which do not take that path.
-inline vec<double, xsimd::avx512bw> log(const vec<double, xsimd::avx512bw>& x) noexcept {
-    using dq = xsimd::batch<double, xsimd::avx512dq>;
-    return vec<double, xsimd::avx512bw>(static_cast<__m512d>(xsimd::log(dq(static_cast<__m512d>(x)))));
+// xsimd's integer batches, and xsimd 8.1's float and double log reach it through the avx512bw
+// integer select. The same registers run xsimd's avx512dq kernels, which do not take that path.
+template <class T>
+    requires(std::is_floating_point_v<T>)
+vec<T, xsimd::avx512bw> log(const vec<T, xsimd::avx512bw>& x) noexcept {
+    using reg = typename vec<T, xsimd::avx512bw>::register_type;
+    using dq = xsimd::batch<T, xsimd::avx512dq>;
+    return vec<T, xsimd::avx512bw>(static_cast<reg>(xsimd::log(dq(static_cast<reg>(x)))));
 }
 #endif
 
