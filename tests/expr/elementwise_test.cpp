@@ -7,6 +7,7 @@
 // allocations in `allocations`.
 #include <typenet/core/batch.hpp>
 #include <typenet/core/tensor.hpp>
+#include <typenet/expr/activations.hpp>
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/operators.hpp>
 
