@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <limits>
+#include <utility>
 
 namespace typenet::loss {
 
@@ -21,18 +21,10 @@ struct binary_cross_entropy_with_logits {
 
     template <class Output, class T, class Labels>
     static T evaluate(const T* y, const Labels& t, T* dy, std::size_t rows) {
-        detail::require_label_rows(t.rows(), rows, name);
-        const std::size_t n = rows * Output::size;
-        if (n == 0) return std::numeric_limits<T>::quiet_NaN();
-        const T* tv = t.data();
-        const T inv = T(1) / static_cast<T>(n);
-        T s = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const T v = y[i];
-            s += std::max(v, T(0)) - v * tv[i] + std::log1p(std::exp(-std::abs(v)));
-            if (dy) dy[i] = (T(1) / (T(1) + std::exp(-v)) - tv[i]) * inv;
-        }
-        return s * inv;
+        return detail::mean_over_elements<Output>(name, y, t, dy, rows, [](T v, T target) {
+            return std::pair<T, T>{std::max(v, T(0)) - v * target + std::log1p(std::exp(-std::abs(v))),
+                                   T(1) / (T(1) + std::exp(-v)) - target};
+        });
     }
 };
 

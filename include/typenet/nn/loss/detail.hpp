@@ -6,8 +6,10 @@
 #include <typenet/expr/expression_concepts.hpp>
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace typenet::detail {
 
@@ -34,5 +36,23 @@ inline constexpr bool is_target_batch_v = [] {
     else
         return false;
 }();
+
+// A loss that compares the output with a target batch element by element: the mean over every
+// element of term(y, t).first, with dL/dy = term(y, t).second / n formed in the same pass.
+template <class Output, class T, class Labels, class Term>
+T mean_over_elements(const char* loss, const T* y, const Labels& t, T* dy, std::size_t rows, Term&& term) {
+    require_label_rows(t.rows(), rows, loss);
+    const std::size_t n = rows * Output::size;
+    if (n == 0) return std::numeric_limits<T>::quiet_NaN();
+    const T* tv = t.data();
+    const T inv = T(1) / static_cast<T>(n);
+    T s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::pair<T, T> value_and_slope = term(y[i], tv[i]);
+        s += value_and_slope.first;
+        if (dy) dy[i] = value_and_slope.second * inv;
+    }
+    return s * inv;
+}
 
 }  // namespace typenet::detail

@@ -5,7 +5,7 @@
 #include <typenet/nn/loss/detail.hpp>
 
 #include <cstddef>
-#include <limits>
+#include <utility>
 
 namespace typenet::loss {
 
@@ -19,18 +19,10 @@ struct mse {
     // Returns the loss; writes dL/dy into dy unless it is null.
     template <class Output, class T, class Labels>
     static T evaluate(const T* y, const Labels& t, T* dy, std::size_t rows) {
-        detail::require_label_rows(t.rows(), rows, name);
-        const std::size_t n = rows * Output::size;
-        if (n == 0) return std::numeric_limits<T>::quiet_NaN();
-        const T* tv = t.data();
-        const T inv = T(1) / static_cast<T>(n);
-        T s = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const T d = y[i] - tv[i];
-            s += d * d;
-            if (dy) dy[i] = T(2) * d * inv;
-        }
-        return s * inv;
+        return detail::mean_over_elements<Output>(name, y, t, dy, rows, [](T v, T target) {
+            const T d = v - target;
+            return std::pair<T, T>{d * d, T(2) * d};
+        });
     }
 };
 
