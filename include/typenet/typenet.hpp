@@ -42,6 +42,7 @@
 #include <typenet/nn/layers/dense.hpp>
 #include <typenet/nn/layers/flatten.hpp>
 #include <typenet/nn/layers/repeat.hpp>
+#include <typenet/nn/layers/residual.hpp>
 #include <typenet/nn/loss/binary_cross_entropy_with_logits.hpp>
 #include <typenet/nn/loss/mse.hpp>
 #include <typenet/nn/loss/softmax_cross_entropy.hpp>

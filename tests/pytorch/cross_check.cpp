@@ -123,6 +123,19 @@ void run_all(const std::filesystem::path& dir, std::ofstream& manifest) {
     run_case<rep, tn::loss::softmax_cross_entropy, tn::optim::adamw, tn::clip::none>(
         dir, manifest, "repeat_adamw" + suffix, "flatten,dense:8,tanh,repeat:3/dense:8;relu,dense:3",
         "lr=0.01;weight_decay=0.05", {.optimiser = {.learning_rate = 0.01, .weight_decay = 0.05}}, 5, 3, 11);
+    // Residual blocks: one ending in a plain dense, one in a fused dense + tanh; SGD with momentum.
+    // In PyTorch each is an nn.Sequential subclass whose forward adds its input ("2.0.weight").
+    using res = tn::basic_network<T, tn::input<10>, tn::dense<8>, tn::tanh, tn::residual<tn::dense<8>, tn::relu, tn::dense<8>>,
+                                  tn::residual<tn::dense<8>, tn::tanh>, tn::dense<3>>;
+    run_case<res, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::none>(
+        dir, manifest, "residual_sgd" + suffix, "dense:8,tanh,residual/dense:8+relu+dense:8,residual/dense:8+tanh,dense:3",
+        "lr=0.05;momentum=0.9", {.optimiser = {.learning_rate = 0.05, .momentum = 0.9}}, 6, 3, 13);
+    // A projection from width 8 to 5 ("0.shortcut.weight"), then residuals inside a repeat; Adam.
+    using proj = tn::basic_network<T, tn::input<8>, tn::residual_projection<tn::dense<5>, tn::relu>,
+                                   tn::repeat<2, tn::residual<tn::dense<5>, tn::tanh>>, tn::dense<2>>;
+    run_case<proj, tn::loss::mse, tn::optim::adam, tn::clip::global_norm>(
+        dir, manifest, "residual_projection_adam" + suffix, "residual_projection/dense:5+relu,repeat:2/residual/dense:5+tanh,dense:2",
+        "lr=0.01;max_norm=1", {.optimiser = {.learning_rate = 0.01}, .clip = {.max_norm = 1}}, 4, 3, 17);
     // Adam with L2 weight decay; an activation first and two in a row (the unfused paths).
     using unfused = tn::basic_network<T, tn::input<6>, tn::tanh, tn::dense<7>, tn::relu, tn::sigmoid, tn::dense<2>>;
     run_case<unfused, tn::loss::mse, tn::optim::adam, tn::clip::none>(

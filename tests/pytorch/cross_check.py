@@ -14,9 +14,45 @@ import torch
 BOUND = {"float32": 1e-5, "float64": 1e-10}
 
 
+class Residual(torch.nn.Sequential):
+    """typenet's residual<...>: an nn.Sequential whose forward adds its input, so the inner
+    layers are named "<i>.<j>.weight" exactly as typenet names them."""
+
+    def forward(self, x):
+        return super().forward(x) + x
+
+
+class ResidualProjection(torch.nn.Module):
+    """typenet's residual_projection<...>: inner layers "<i>.<j>.*", run in order, plus a
+    learned shortcut "<i>.shortcut.*" (a Linear without activation)."""
+
+    def __init__(self, layers, in_features, out_features):
+        super().__init__()
+        for j, layer in enumerate(layers):
+            self.add_module(str(j), layer)
+        self.count = len(layers)
+        self.shortcut = torch.nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        y = x
+        for j in range(self.count):
+            y = getattr(self, str(j))(y)
+        return y + self.shortcut(x)
+
+
 def build(spec, in_features):
     layers, width = [], in_features
     for item in spec.split(","):
+        if item.startswith("residual"):
+            # "residual/<layer>+<layer>..." or "residual_projection/...": the block's layers.
+            kind, _, block = item.partition("/")
+            sub, out = build(block.replace("+", ","), width)
+            if kind == "residual":
+                layers.append(Residual(*sub))
+            else:
+                layers.append(ResidualProjection(sub, width, out))
+            width = out
+            continue
         name, _, arg = item.partition(":")
         if name == "dense":
             layers.append(torch.nn.Linear(width, int(arg)))

@@ -8,6 +8,11 @@
 // file, a gradient report or a load error is found in the table by its number. A row also says
 // which repetition it belongs to ("repeat 2/3"), so the block stays visible.
 //
+// Why nested rows for a residual. A residual block takes one state_dict index i and names its
+// layers inside it ("i.0.weight"), as an nn.Sequential submodule does; the table shows the block
+// at i with its totals, then its layers indented with their dotted paths ("1.0", "1.1",
+// "1.shortcut" for a projection), so every name in a file is still found by its label.
+//
 // Why a function pointer for the name. Layer names are std::string, which cannot live in a
 // constant; each row keeps a pointer to its layer's describe() instead, so the whole summary
 // is a literal type and every count, shape and byte figure can be checked with static_assert.
@@ -57,7 +62,19 @@ struct summary_row {
     bool fused_with_next = false;        // runs as one stage with the next row
     std::size_t repetition = 0;          // inside a repeat block: which copy (0-based) ...
     std::size_t repetitions = 0;         // ... of how many; 0 outside any repeat
+    std::size_t depth = 0;               // 0 at the top; 1 inside a residual block, ...
+    std::array<std::size_t, 8> path{};   // path[0..depth]: the dotted state_dict prefix ("1.0")
+    bool shortcut = false;               // a residual_projection's shortcut ("<i>.shortcut")
+    bool residual = false;               // a residual block (its layers follow, one level deeper)
+    bool shortcut_fused = false;         // residual: the shortcut is added in its last stage's epilogue
     std::string name() const { return describe ? describe() : std::string("?"); }
+    /// The row's state_dict prefix: "3", "1.0", "1.shortcut".
+    std::string label() const {
+        std::string s = std::to_string(path[0]);
+        for (std::size_t d = 1; d <= depth; ++d)
+            s += "." + (shortcut && d == depth ? std::string("shortcut") : std::to_string(path[d]));
+        return s;
+    }
 };
 
 /// What tn::summary<Net>() returns: Rows rows (one per state_dict index) and the totals.
@@ -90,15 +107,31 @@ namespace detail {
 
 template <class B>
 concept repeat_bound = requires { typename B::block; };
+template <class B>
+concept residual_bound = requires { requires B::is_residual; };
 
 constexpr summary_shape summary_shape_of(dims d) { return summary_shape{d.rank, d.extent}; }
 
-// Walks a sequence in list order, writing one row per layer (a repeat's block once per copy).
-// With out == nullptr it only counts.
+// Walks a sequence in list order, writing one row per layer (a repeat's block once per copy, a
+// residual's row followed by its layers one level deeper). With out == nullptr it only counts.
 template <class T>
 struct summary_walker {
     summary_row* out;
     std::size_t k = 0;
+    std::size_t depth = 0;
+    std::array<std::size_t, 8> path{};
+
+    constexpr summary_row* start_row(std::size_t index, std::size_t repetition, std::size_t repetitions) {
+        if (!out) return nullptr;
+        summary_row& row = out[k];
+        row.index = depth == 0 ? index : path[0];
+        row.repetition = repetition;
+        row.repetitions = repetitions;
+        row.depth = depth;
+        row.path = path;
+        row.path[depth] = index;
+        return &row;
+    }
 
     template <class Seq>
     constexpr void walk(std::size_t base_index, std::size_t repetition, std::size_t repetitions) {
@@ -115,18 +148,41 @@ struct summary_walker {
             using block = typename B::block;
             constexpr std::size_t copies = B::index_span / block::index_span;
             for (std::size_t r = 0; r < copies; ++r) walk<block>(index + r * block::index_span, r, copies);
+        } else if constexpr (residual_bound<B>) {
+            using inner = typename B::inner;
+            if (summary_row* row = start_row(index, repetition, repetitions)) {
+                row->describe = &layer_of_t<typename Seq::template spec<I>>::describe;
+                row->output_shape = summary_shape_of(Seq::shapes[I + 1]);
+                row->parameter_count = B::parameter_count;
+                row->parameter_bytes = B::parameter_count * sizeof(T);
+                row->activation_bytes = B::activation_size * sizeof(T);
+                row->residual = true;
+                row->shortcut_fused = inner::final_stage_fused;
+            }
+            ++k;
+            path[depth++] = index;
+            walk<inner>(0, repetition, repetitions);
+            if constexpr (B::projection) {
+                using S = typename B::shortcut;
+                if (summary_row* row = start_row(inner::index_span, repetition, repetitions)) {
+                    row->describe = &S::describe;
+                    row->output_shape = summary_shape_of(dims_of<typename S::output_shape>());
+                    row->parameter_count = S::parameter_count;
+                    row->parameter_bytes = S::parameter_count * sizeof(T);
+                    row->shortcut = true;
+                }
+                ++k;
+            }
+            --depth;
         } else {
-            if (out) {
-                summary_row& row = out[k];
-                row.index = index;
+            if (summary_row* row_ptr = start_row(index, repetition, repetitions)) {
+                summary_row& row = *row_ptr;
                 row.describe = &layer_of_t<typename Seq::template spec<I>>::describe;
                 row.output_shape = summary_shape_of(Seq::shapes[I + 1]);
                 row.parameter_count = B::parameter_count;
                 row.parameter_bytes = B::parameter_count * sizeof(T);
                 row.activation_bytes = B::activation_size * sizeof(T);
                 row.fused_with_next = Seq::template fused_with_next<I>;
-                row.repetition = repetition;
-                row.repetitions = repetitions;
             }
             ++k;
         }
@@ -168,10 +224,10 @@ std::string network_summary<Rows>::to_string() const {
     const std::vector<std::string> head{"#", "Layer", "Output shape", "Params", "Param bytes", "Act bytes/row"};
     std::vector<std::array<std::string, 6>> cells;
     for (const summary_row& r : rows) {
-        std::string name = r.name();
+        std::string name = std::string(2 * r.depth, ' ') + r.name();
         if (r.repetitions > 0)
             name += "  [repeat " + std::to_string(r.repetition + 1) + "/" + std::to_string(r.repetitions) + "]";
-        cells.push_back({std::to_string(r.index), name, r.output_shape.to_string(),
+        cells.push_back({std::string(2 * r.depth, ' ') + r.label(), name, r.output_shape.to_string(),
                          detail::summary_grouped(r.parameter_count), detail::summary_grouped(r.parameter_bytes),
                          detail::summary_grouped(r.activation_bytes)});
     }
@@ -180,14 +236,16 @@ std::string network_summary<Rows>::to_string() const {
         width[c] = head[c].size();
         for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
     }
-    // Text columns (layer, shape) align left, numbers right.
+    // Text columns (layer, shape) align left, numbers right; labels too once rows are nested.
+    bool nested = false;
+    for (const summary_row& r : rows) nested = nested || r.depth > 0;
     auto line = [&](const auto& row) {
         std::string s;
         for (std::size_t c = 0; c < 6; ++c) {
             const std::string& v = row[c];
             const std::string pad(width[c] - v.size(), ' ');
             if (c > 0) s += "  ";
-            s += (c == 1 || c == 2) ? v + pad : pad + v;
+            s += (c == 1 || c == 2 || (c == 0 && nested)) ? v + pad : pad + v;
         }
         while (!s.empty() && s.back() == ' ') s.pop_back();
         return s + "\n";
@@ -212,9 +270,11 @@ std::string network_summary<Rows>::to_string() const {
     std::string fused;
     for (std::size_t i = 0; i + 1 < Rows; ++i) {
         if (!rows[i].fused_with_next) continue;
-        fused += "  " + std::to_string(rows[i].index) + "+" + std::to_string(rows[i + 1].index) + "  " + rows[i].name() +
-                 " + " + rows[i + 1].name() + "\n";
+        fused += "  " + rows[i].label() + "+" + rows[i + 1].label() + "  " + rows[i].name() + " + " + rows[i + 1].name() +
+                 "\n";
     }
+    for (const summary_row& r : rows)
+        if (r.shortcut_fused) fused += "  " + r.label() + "  shortcut added in the epilogue of the block's last stage\n";
     s += fused.empty() ? std::string("Fused stages: none\n") : "Fused stages (each runs as one pass):\n" + fused;
     s += rule + "\n";
     return s;

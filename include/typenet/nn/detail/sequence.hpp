@@ -174,14 +174,29 @@ struct sequence {
     }
 
     // --- passes ---
-    template <class T, std::size_t... I>
-    static void for_each_forward(std::index_sequence<I...>, const T* p, const T* x, T* acts, std::size_t rows) {
+    // A final epilogue is a per-row hook run on each finished row of the output (a residual
+    // block adds its shortcut with one). When the last stage is a dense, or a dense fused with
+    // an activation, the hook runs inside that stage's epilogue while the row is hot; otherwise
+    // it runs in one extra pass over the output after the last stage.
+    struct no_final_epilogue {
+        void operator()(std::size_t) const noexcept {}
+    };
+    static constexpr bool final_stage_fused = [] {
+        if constexpr (count >= 2) {
+            if (fused_with_next<count - 2>) return true;
+        }
+        return fuses_epilogue<bound<count - 1>>;
+    }();
+
+    template <class T, class Final, std::size_t... I>
+    static void for_each_forward(std::index_sequence<I...>, const T* p, const T* x, T* acts, std::size_t rows,
+                                 Final& final) {
         // A brace list, not a fold: clang 14 limits folds to 256 operands.
-        const int order[] = {(forward_one<I>(p, x, acts, rows), 0)...};
+        const int order[] = {(forward_one<I>(p, x, acts, rows, final), 0)...};
         (void)order;
     }
-    template <std::size_t I, class T>
-    static void forward_one(const T* p, const T* x, T* acts, std::size_t rows) {
+    template <std::size_t I, class T, class Final>
+    static void forward_one(const T* p, const T* x, T* acts, std::size_t rows, Final& final) {
         using B = bound<I>;
         const T* in = input_of<I>(x, acts, rows);
         if constexpr (fused_with_previous<I>) {
@@ -191,8 +206,16 @@ struct sequence {
             constexpr std::size_t n = B::output_shape::size;
             T* z = region<I>(acts, rows);
             T* y = region<I + 1>(acts, rows);
-            B::forward_fused(p + layout.param_offset[I], in, z, rows,
-                             [&](std::size_t r) { A::apply_rows(z + r * n, y + r * n, 1); });
+            if constexpr (I + 2 == count)
+                B::forward_fused(p + layout.param_offset[I], in, z, rows, [&](std::size_t r) {
+                    A::apply_rows(z + r * n, y + r * n, 1);
+                    final(r);
+                });
+            else
+                B::forward_fused(p + layout.param_offset[I], in, z, rows,
+                                 [&](std::size_t r) { A::apply_rows(z + r * n, y + r * n, 1); });
+        } else if constexpr (I + 1 == count && fuses_epilogue<B>) {
+            B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, final);
         } else {
             B::forward(p + layout.param_offset[I], in, region<I>(acts, rows), rows);
         }
@@ -201,7 +224,14 @@ struct sequence {
     /// Runs every layer; returns where the output is (inside acts).
     template <class T>
     static const T* forward(const T* p, const T* x, T* acts, std::size_t rows) {
-        for_each_forward(std::make_index_sequence<count>{}, p, x, acts, rows);
+        return forward(p, x, acts, rows, no_final_epilogue{});
+    }
+    /// The same, calling final(r) on each finished output row r (fused when final_stage_fused).
+    template <class T, class Final>
+    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows, Final&& final) {
+        for_each_forward(std::make_index_sequence<count>{}, p, x, acts, rows, final);
+        if constexpr (!final_stage_fused && !std::is_same_v<std::remove_cvref_t<Final>, no_final_epilogue>)
+            for (std::size_t r = 0; r < rows; ++r) final(r);
         return output_of<count - 1>(acts, rows);
     }
 
