@@ -3,10 +3,11 @@
 // clipping and update, with every buffer kept between steps (steady state allocates nothing).
 #pragma once
 
+#include <typenet/core/batch_view.hpp>
 #include <typenet/core/error.hpp>
 #include <typenet/core/storage.hpp>
 #include <typenet/expr/expression_concepts.hpp>
-#include <typenet/kernels/simd.hpp>
+#include <typenet/expr/reduce.hpp>
 #include <typenet/nn/clip/none.hpp>
 #include <typenet/nn/loss/detail.hpp>
 #include <typenet/nn/network.hpp>
@@ -41,19 +42,10 @@ namespace detail {
 template <class Net>
 concept network_type = requires { typename Net::sequence; typename Net::value_type; };
 
+// The squared L2 norm of n contiguous values, through the library's own reduction.
 template <class T>
 T squared_norm_of(const T* g, std::size_t n) {
-    using arch = simd::default_arch;
-    constexpr std::size_t w = simd::width_v<T, arch>;
-    simd::vec<T, arch> acc(T(0));
-    std::size_t i = 0;
-    for (const std::size_t i_end = n - n % w; i < i_end; i += w) {
-        const auto v = simd::load<arch>(g + i);
-        acc = simd::fma(v, v, acc);
-    }
-    T s = simd::reduce_sum(acc);
-    for (; i < n; ++i) s += g[i] * g[i];
-    return s;
+    return typenet::squared_norm(batch_view<const T, 1>(g, n));
 }
 }  // namespace detail
 
