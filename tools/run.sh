@@ -11,10 +11,12 @@ PACKAGES=(
   cmake ninja-build g++ clang-14
   libboost-dev libboost-test-dev libxsimd-dev xtl-dev libeigen3-dev libbenchmark-dev zlib1g-dev
   python3-numpy python3-torch
+  libtorch-dev libopenblas0-pthread dataset-fashion-mnist
 )
 # The flagship examples, run in this order: examples/<name>.cpp -> target typenet_example_<name>.
 # Keep in sync with the "example" build preset in CMakePresets.json.
-FLAGSHIP=(01_expressions mlp_basics)
+# depth_study writes its chart and table into build/gcc/depth_study/.
+FLAGSHIP=(01_expressions mlp_basics depth_study)
 # The configurations `test` runs, in order; each is a workflow preset in CMakePresets.json.
 TEST_WORKFLOWS=(gcc clang sanitize)
 
@@ -57,7 +59,11 @@ run_example() {
   for name in "${FLAGSHIP[@]}"; do
     exe="build/gcc/examples/typenet_example_${name}"
     echo "run.sh: running ${exe}"
-    "$exe"
+    if [[ "$name" == depth_study ]]; then
+      "$exe" build/gcc/depth_study
+    else
+      "$exe"
+    fi
   done
 }
 

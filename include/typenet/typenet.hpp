@@ -23,6 +23,7 @@
 #include <typenet/expr/reduce.hpp>
 
 #include <typenet/io/fwd.hpp>
+#include <typenet/io/idx.hpp>
 #include <typenet/io/npy.hpp>
 #include <typenet/io/npz.hpp>
 #include <typenet/io/zip.hpp>
@@ -30,6 +31,7 @@
 #include <typenet/nn/clip/global_norm.hpp>
 #include <typenet/nn/clip/none.hpp>
 #include <typenet/nn/clip/value.hpp>
+#include <typenet/nn/gradient_flow.hpp>
 #include <typenet/nn/init/he_normal.hpp>
 #include <typenet/nn/init/he_uniform.hpp>
 #include <typenet/nn/init/lecun_normal.hpp>
@@ -39,8 +41,11 @@
 #include <typenet/nn/input.hpp>
 #include <typenet/nn/layer_concepts.hpp>
 #include <typenet/nn/layers/activation.hpp>
+#include <typenet/nn/layers/batch_norm.hpp>
 #include <typenet/nn/layers/dense.hpp>
+#include <typenet/nn/layers/dropout.hpp>
 #include <typenet/nn/layers/flatten.hpp>
+#include <typenet/nn/layers/layer_norm.hpp>
 #include <typenet/nn/layers/repeat.hpp>
 #include <typenet/nn/layers/residual.hpp>
 #include <typenet/nn/loss/binary_cross_entropy_with_logits.hpp>
@@ -52,7 +57,16 @@
 #include <typenet/nn/optim/sgd.hpp>
 #include <typenet/nn/summary.hpp>
 
+#include <typenet/train/nan_guard.hpp>
 #include <typenet/train/trainer.hpp>
+
+#include <typenet/diag/csv.hpp>
+#include <typenet/diag/diagnostics.hpp>
+#include <typenet/diag/fwd.hpp>
+#include <typenet/diag/gradient_chart.hpp>
+#include <typenet/diag/level.hpp>
+#include <typenet/diag/svg.hpp>
+#include <typenet/diag/table.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/nodes.hpp>
 #include <typenet/expr/operators.hpp>

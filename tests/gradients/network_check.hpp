@@ -71,10 +71,23 @@ auto make_labels(std::size_t rows, std::uint64_t seed) {
     }
 }
 
+// The pass a trainer runs (training mode: batch statistics, dropout with the trainer's first
+// mask), without updating running statistics, so that the loss is a function of the
+// parameters alone.
+template <class Net>
+tn::detail::forward_pass<double> training_pass(const Net& m) {
+    tn::detail::forward_pass<double> pass;
+    pass.training = true;
+    pass.buffers = m.buffers().data();
+    return pass;
+}
+
 template <class Loss, class Net, class X, class Labels>
 double loss_of(const Net& m, const X& x, const Labels& y) {
-    const auto out = m(x);
-    return Loss::template evaluate<typename Net::output_shape>(out.data(), y, static_cast<double*>(nullptr), x.rows());
+    using S = typename Net::sequence;
+    std::vector<double> acts(x.rows() * S::activation_size);
+    const double* out = S::forward(m.parameters().data(), x.data(), acts.data(), x.rows(), training_pass(m));
+    return Loss::template evaluate<typename Net::output_shape>(out, y, static_cast<double*>(nullptr), x.rows());
 }
 
 // Mixed criterion: relative 1e-6 for ordinary gradients, absolute 1e-9 (about the rounding of a
@@ -101,6 +114,7 @@ std::string name_of(const Net& m, std::size_t i) {
     std::string found;
     std::size_t offset = 0;
     m.for_each_parameter([&](const auto& p) {
+        if (!p.trainable) return;
         if (i >= offset && i < offset + p.values.size()) found = p.name + "[" + std::to_string(i - offset) + "]";
         offset += p.values.size();
     });
@@ -163,10 +177,10 @@ void check_input_gradients(std::size_t rows, std::uint64_t seed = 11, std::size_
 
     std::vector<double> acts(rows * S::activation_size), work(rows * S::scratch_size),
         dy(rows * Net::output_shape::size), dx(rows * Net::input_shape::size, -777.0), dp(Net::parameter_count);
-    const double* out = S::forward(model.parameters().data(), x.data(), acts.data(), rows);
+    const double* out = S::forward(model.parameters().data(), x.data(), acts.data(), rows, training_pass(model));
     Loss::template evaluate<typename Net::output_shape>(out, y, dy.data(), rows);
     S::backward(model.parameters().data(), x.data(), acts.data(), dy.data(), dx.data(), dp.data(), work.data(), rows,
-                [](std::size_t, std::size_t) {});
+                tn::detail::no_observer{});
 
     result r;
     for (std::size_t i : sample(dx.size(), limit)) {

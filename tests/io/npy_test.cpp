@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
+#include <fstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -61,7 +63,7 @@ BOOST_AUTO_TEST_CASE(refusals_say_why) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {npy_with_dict("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 8), "is big-endian ('>f4')"},
         {npy_with_dict("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", 16), "Fortran order"},
-        {npy_with_dict("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16), "has dtype '<i8' (integers)"},
+        {npy_with_dict("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", 8), "has dtype '<i4' (integers)"},
         {npy_with_dict("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", 2), "has dtype '|b1' (booleans)"},
         {npy_with_dict("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }", 4), "has dtype '<f2'"},
         {npy_with_dict("{'descr': '|f4', 'fortran_order': False, 'shape': (2,), }", 8), "malformed dtype '|f4'"},
@@ -99,6 +101,35 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(save_npy_then_load_npy_round_trips, T, scalar_type
     for (std::size_t k = 0; k < v.size(); ++k) BOOST_TEST(f.values[k] == static_cast<float>(v[k]));
     BOOST_CHECK_THROW(tn::save_npy(dir / "b.npy", v, {4, 2}), tn::io_error);
     BOOST_TEST(!std::filesystem::exists(dir / "b.npy"));
+}
+
+// PyTorch saves batch norm's num_batches_tracked as int64: read where exact, refused otherwise.
+BOOST_AUTO_TEST_CASE(int64_arrays_load_when_every_value_converts_exactly) {
+    scratch dir;
+    auto write_int64 = [&](const char* name, std::initializer_list<std::int64_t> values) {
+        std::string member = npy_with_dict("{'descr': '<i8', 'fortran_order': False, 'shape': (" +
+                                               std::to_string(values.size()) + ",), }",
+                                           0);
+        for (std::int64_t v : values)
+            for (int b = 0; b < 8; ++b) member += static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * b)) & 0xFF);
+        std::ofstream(dir / name, std::ios::binary) << member;
+        return dir / name;
+    };
+    const auto small = write_int64("small.npy", {0, 7, -3, 1 << 24});
+    BOOST_TEST(tn::load_npy<float>(small).values == (std::vector<float>{0, 7, -3, 16777216}));
+    BOOST_TEST(tn::load_npy<double>(small).values == (std::vector<double>{0, 7, -3, 16777216}));
+    const auto big = write_int64("big.npy", {1, (1 << 24) + 1});
+    BOOST_TEST(tn::load_npy<double>(big).values == (std::vector<double>{1, 16777217}));
+    try {
+        (void)tn::load_npy<float>(big);
+        BOOST_FAIL("no error");
+    } catch (const tn::io_error& e) {
+        BOOST_TEST(std::string(e.what()).find("holds the integer 16777217, which float32 cannot represent exactly") !=
+                       std::string::npos,
+                   e.what());
+    }
+    const auto huge = write_int64("huge.npy", {(std::int64_t(1) << 53) + 1});
+    BOOST_CHECK_THROW((void)tn::load_npy<double>(huge), tn::io_error);
 }
 
 BOOST_AUTO_TEST_CASE(load_npy_names_the_file) {

@@ -21,7 +21,7 @@ for suffix, dtype in (("f4", np.float32), ("f8", np.float64)):
 sd = state_dict(np.float32)
 np.savez(path("numpy_big_endian.npz"), **{**sd, "0.weight": sd["0.weight"].astype(">f4")})
 np.savez(path("numpy_fortran.npz"), **{**sd, "0.weight": np.asfortranarray(sd["0.weight"])})
-np.savez(path("numpy_int64.npz"), **{**sd, "0.weight": sd["0.weight"].astype(np.int64)})
+np.savez(path("numpy_int32.npz"), **{**sd, "0.weight": sd["0.weight"].astype(np.int32)})
 np.savez_compressed(path("numpy_extra.npz"), **sd, extra=np.zeros(1, np.float32))
 
 # The files must be what they claim, or the C++ refusals prove nothing.

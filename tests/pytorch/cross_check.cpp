@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the typenet side of the PyTorch cross-check: for each case, a network, a batch and a
-// trainer; writes the initial parameters, the data, the loss, the gradient norm, the gradients
-// and the parameters after `steps` steps as .npz files plus one manifest line, which
+// trainer; writes the initial parameters, the data, the loss, the gradient norm, the gradients,
+// the state (parameters and buffers) after `steps` steps and the evaluation-mode output after
+// them as .npz files plus one manifest line, which
 // cross_check.py replays in PyTorch. Usage: typenet_pytorch_cross_check <output directory>
 #include <typenet/typenet.hpp>
 
@@ -65,12 +66,16 @@ void run_case(const std::filesystem::path& dir, std::ofstream& manifest, const s
     tn::trainer<Net, Loss, Optim, Clip> fit{model, opts};
     T loss = 0;
     auto finish = [&](const auto& labels) {
-        loss = fit.backward(x, labels);
+        // The first step's gradients, from a copy: a training pass moves batch norm's running
+        // statistics, so the model itself must see exactly the `steps` passes PyTorch runs.
+        Net probe = model;
+        tn::trainer<Net, Loss, Optim, Clip> first{probe, opts};
+        loss = first.backward(x, labels);
         arrays<T> scalars;
         scalars.entries.push_back({"loss", {1}, {loss}});
-        scalars.entries.push_back({"norm", {1}, {fit.last_gradient_norm()}});
+        scalars.entries.push_back({"norm", {1}, {first.last_gradient_norm()}});
         tn::save_npz(scalars, (dir / (name + ".scalars.npz")).string());
-        tn::save_npz(fit.gradients(), (dir / (name + ".grads.npz")).string());
+        tn::save_npz(first.gradients(), (dir / (name + ".grads.npz")).string());
         for (int s = 0; s < steps; ++s) fit.step(x, labels);
     };
     if constexpr (std::is_same_v<Loss, tn::loss::softmax_cross_entropy>) {
@@ -86,6 +91,11 @@ void run_case(const std::filesystem::path& dir, std::ofstream& manifest, const s
     }
     tn::save_npz(data, (dir / (name + ".data.npz")).string());
     tn::save_npz(model, (dir / (name + ".after.npz")).string());
+    // Evaluation mode after training (batch norm's running statistics, no dropout).
+    const auto evaluated = model(x);
+    arrays<T> eval;
+    eval.entries.push_back({"y", {rows, out}, std::vector<T>(evaluated.begin(), evaluated.end())});
+    tn::save_npz(eval, (dir / (name + ".eval.npz")).string());
     manifest << name << '|' << dtype_name<T>() << '|' << Loss::name << '|' << Optim::name << '|' << Clip::name << '|'
              << spec << '|' << hyper << ";steps=" << steps << '|' << input_dims<Net>() << '\n';
     (void)in;
@@ -136,11 +146,30 @@ void run_all(const std::filesystem::path& dir, std::ofstream& manifest) {
     run_case<proj, tn::loss::mse, tn::optim::adam, tn::clip::global_norm>(
         dir, manifest, "residual_projection_adam" + suffix, "residual_projection/dense:5+relu,repeat:2/residual/dense:5+tanh,dense:2",
         "lr=0.01;max_norm=1", {.optimiser = {.learning_rate = 0.01}, .clip = {.max_norm = 1}}, 4, 3, 17);
+    // Batch norm fused with relu and alone, in training (3 steps: batch statistics, running
+    // statistics updated, buffers untouched by the weight decay) and then in evaluation. SGD,
+    // not Adam: the bias of a dense right before batch norm has a gradient that is zero up to
+    // rounding, which Adam would scale up to full steps of random sign in both libraries.
+    using bn = tn::basic_network<T, tn::input<10>, tn::dense<8>, tn::batch_norm<>, tn::relu, tn::dense<6>,
+                                 tn::batch_norm<>, tn::dense<3>>;
+    run_case<bn, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::global_norm>(
+        dir, manifest, "batch_norm_sgd" + suffix, "dense:8,batch_norm,relu,dense:6,batch_norm,dense:3",
+        "lr=0.1;momentum=0.9;weight_decay=0.1;max_norm=2",
+        {.optimiser = {.learning_rate = 0.1, .momentum = 0.9, .weight_decay = 0.1}, .clip = {.max_norm = 2}}, 16, 3, 19);
     // Adam with L2 weight decay; an activation first and two in a row (the unfused paths).
     using unfused = tn::basic_network<T, tn::input<6>, tn::tanh, tn::dense<7>, tn::relu, tn::sigmoid, tn::dense<2>>;
     run_case<unfused, tn::loss::mse, tn::optim::adam, tn::clip::none>(
         dir, manifest, "unfused_adam_l2" + suffix, "tanh,dense:7,relu,sigmoid,dense:2", "lr=0.01;weight_decay=0.1",
         {.optimiser = {.learning_rate = 0.01, .weight_decay = 0.1}}, 4, 3, 5);
+    // Layer norm fused with relu and alone (nn.LayerNorm(n): per-row statistics, no buffers, the
+    // same in both modes); Adam. No dropout case: its mask comes from typenet's generator, which
+    // PyTorch's cannot reproduce, so no two outputs would agree; tests/nn/normalization_test.cpp
+    // checks its statistics instead.
+    using ln = tn::basic_network<T, tn::input<10>, tn::dense<8>, tn::layer_norm<>, tn::relu, tn::dense<6>,
+                                 tn::layer_norm<>, tn::dense<3>>;
+    run_case<ln, tn::loss::softmax_cross_entropy, tn::optim::adam, tn::clip::none>(
+        dir, manifest, "layer_norm_adam" + suffix, "dense:8,layer_norm,relu,dense:6,layer_norm,dense:3", "lr=0.05",
+        {.optimiser = {.learning_rate = 0.05}}, 5, 3, 23);
 }
 
 }  // namespace

@@ -123,4 +123,25 @@ BOOST_AUTO_TEST_CASE(steady_state_steps_allocate_nothing_double_mse_sgd) {
     BOOST_TEST(allocations_in(fit_b, x, t, true) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(steady_state_with_diagnostics_and_nan_guard_allocates_nothing) {
+    classifier m{tn::seed{3}};
+    tn::batch<float, 4, 5> x(32);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 7) * 0.1f - 0.3f;
+    std::vector<std::int32_t> y(32);
+    for (std::size_t r = 0; r < y.size(); ++r) y[r] = static_cast<std::int32_t>(r % 3);
+    // A ring of 3 records, so the five measured steps wrap around it.
+    tn::trainer<classifier, tn::loss::softmax_cross_entropy, tn::optim::adam, tn::clip::value, tn::diagnostics<>,
+                tn::nan_guard::skip_step>
+        fit{m, {.optimiser = {.learning_rate = 1e-3}, .clip = {.clip_value = 0.01}, .diagnostics = {.keep_last = 3}}};
+    fit.step(x, y);
+    fit.step(x, y);
+    BOOST_TEST(allocations_in(fit, x, y, true) == 0u);
+    BOOST_TEST(allocations_in(fit, x, y, false) == 0u);
+    const std::size_t before = allocations.load();
+    (void)fit.diagnostics().last();
+    (void)fit.diagnostics().history().back();
+    BOOST_TEST(allocations.load() == before);
+    BOOST_TEST(fit.diagnostics().history().size() == 3u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

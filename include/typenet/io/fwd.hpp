@@ -26,9 +26,10 @@ struct io_error : std::runtime_error {
 /// `numpy.savez_compressed` (ZIP method 8, zlib's raw deflate at the default level).
 enum class npz_compression { none, deflate };
 
-/// The element types typenet reads and writes: little-endian IEEE float32 (`'<f4'`) and
-/// float64 (`'<f8'`).
-enum class npy_dtype { float32, float64 };
+/// The element types typenet reads: little-endian IEEE float32 (`'<f4'`) and float64
+/// (`'<f8'`), which it also writes, and int64 (`'<i8'`), read only where every value converts
+/// exactly (PyTorch saves batch norm's num_batches_tracked as int64).
+enum class npy_dtype { float32, float64, int64 };
 
 /// One array of an .npz archive as `np.load(path)` lists it: its name without the `.npy`
 /// suffix, its dtype and its shape (C order).

@@ -33,6 +33,16 @@ inline std::string shape_text(std::span<const std::size_t> shape) {
 
 inline constexpr std::size_t dtype_size(npy_dtype d) noexcept { return d == npy_dtype::float32 ? 4 : 8; }
 
+// The value of v as a T, or an io_error when T cannot hold it exactly (no silent data loss).
+template <class T>
+T exact_value(std::int64_t v, const std::string& where) {
+    const T t = static_cast<T>(v);
+    if (!(t >= -0x1p63 && t < 0x1p63) || static_cast<std::int64_t>(t) != v)
+        throw io_error(where + " holds the integer " + std::to_string(v) + ", which " +
+                       (sizeof(T) == 4 ? "float32" : "float64") + " cannot represent exactly");
+    return t;
+}
+
 template <class T>
 inline constexpr npy_dtype dtype_of = std::is_same_v<T, float> ? npy_dtype::float32 : npy_dtype::float64;
 
@@ -73,11 +83,12 @@ inline npy_dtype parse_descr(std::string_view descr, const std::string& where) {
                      : kind == 'c' ? "complex numbers" : kind == 'O' ? "Python objects"
                      : kind == 'S' || kind == 'U' ? "strings" : kind == 'M' || kind == 'm' ? "dates or times"
                      : kind == 'f' ? "floats of that size" : "values of an unknown type";
-    if (kind != 'f' || (bytes != "4" && bytes != "8"))
+    const bool int64 = kind == 'i' && bytes == "8";
+    if (!int64 && (kind != 'f' || (bytes != "4" && bytes != "8")))
         throw io_error(where + " has dtype " + quoted + " (" + what +
-                       "); typenet reads only float32 ('<f4') and float64 ('<f8') arrays: convert with "
-                       "a.astype(np.float32)");
-    const npy_dtype d = bytes == "4" ? npy_dtype::float32 : npy_dtype::float64;
+                       "); typenet reads only float32 ('<f4'), float64 ('<f8') and int64 ('<i8') arrays: convert "
+                       "with a.astype(np.float32)");
+    const npy_dtype d = int64 ? npy_dtype::int64 : bytes == "4" ? npy_dtype::float32 : npy_dtype::float64;
     if (order == '>')
         throw io_error(where + " is big-endian (" + quoted + "); typenet reads little-endian files only: convert with "
                        "a.astype('<" + std::string(type) + "')");
@@ -217,9 +228,15 @@ std::span<const std::byte> encode_values(std::span<const T> values, std::vector<
     }
 }
 
-// Reads `out.size()` values of dtype `d` from `src`, converting to T (double -> float rounds).
+// Reads `out.size()` values of dtype `d` from `src`, converting to T (double -> float rounds;
+// an integer T cannot hold exactly is an io_error starting with `where`).
 template <class T>
-void decode_values(const std::byte* src, npy_dtype d, std::span<T> out) {
+void decode_values(const std::byte* src, npy_dtype d, std::span<T> out, const std::string& where) {
+    if (d == npy_dtype::int64) {
+        for (std::size_t k = 0; k < out.size(); ++k)
+            out[k] = exact_value<T>(static_cast<std::int64_t>(load_le(src + k * 8, 8)), where);
+        return;
+    }
     auto convert = [&]<class S>(S) {
         using U = std::conditional_t<sizeof(S) == 4, std::uint32_t, std::uint64_t>;
         if constexpr (std::is_same_v<S, T> && std::endian::native == std::endian::little) {
@@ -266,7 +283,7 @@ npy_array<T> load_npy(const std::filesystem::path& path) {
     const std::vector<std::byte> bytes = detail::read_file(path, prefix);
     const detail::npy_header_info h = detail::parse_npy_header(bytes, prefix);
     npy_array<T> a{h.shape, std::vector<T>(h.count)};
-    detail::decode_values(bytes.data() + h.data_offset, h.dtype, std::span<T>(a.values));
+    detail::decode_values(bytes.data() + h.data_offset, h.dtype, std::span<T>(a.values), prefix);
     return a;
 }
 

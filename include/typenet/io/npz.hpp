@@ -87,7 +87,7 @@ public:
             throw io_error(prefix_ + ": array \"" + m.info.name + "\" holds " + std::to_string(m.info.size()) +
                            " values, not the " + std::to_string(out.size()) + " asked for");
         const std::byte* base = m.stored ? file_.data() : m.inflated.data();
-        detail::decode_values(base + m.offset, m.info.dtype, out);
+        detail::decode_values(base + m.offset, m.info.dtype, out, prefix_ + ": array \"" + m.info.name + "\"");
     }
 
 private:

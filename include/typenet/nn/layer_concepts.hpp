@@ -11,10 +11,22 @@
 //     occupies), `for_each_parameter`, `initialize`, `forward` and `backward`.
 //   - `static std::string describe()`: its name as a person reads it in tn::summary.
 // Bound layers may also offer fusion hooks (see nn/plan.hpp).
+//
+// Gradient-flow prediction (optional; nn/gradient_flow.hpp, docs/gradients.md). A layer states
+// its mean-field step at initialisation with
+//   `static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)`:
+// given the statistics of its input (q = E[h^2], m = E[h] and unit_mean_sq, the mean square of
+// the units' batch means; nn/detail/mean_field.hpp) and its input shape, it returns its output
+// statistics and chi = ||dL/d input||^2 / ||dL/d output||^2, the factor by which it scales the
+// squared norm of the back-propagated gradient (total norms, over units and rows). dense:
+// chi = n_in Var(W) (from the init policy's variance(fan)); an activation phi: chi = E[phi'(z)^2]
+// for z ~ N(m, q - m^2); flatten: 1; repeat: its block's steps N times; residual: 1 + chi_F.
+// A layer without it is still a layer; only asking for a prediction is then an error.
 #pragma once
 
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
+#include <typenet/nn/detail/mean_field.hpp>
 
 #include <concepts>
 #include <string>
@@ -28,6 +40,14 @@ concept layer = requires(detail::dims d) {
     { detail::layer_of_t<L>::accepts(d) } -> std::same_as<bool>;
     { detail::layer_of_t<L>::output_dims(d) } -> std::same_as<detail::dims>;
     { detail::layer_of_t<L>::describe() } -> std::convertible_to<std::string>;
+};
+
+/// A layer that states its mean-field step (see above), so that a network of such layers has a
+/// gradient-flow prediction (tn::predicted_gradient_flow). A block (repeat, residual) is
+/// predictable when every layer in it is.
+template <class L>
+concept predictable_layer = layer<L> && requires(detail::mean_field s, detail::dims d) {
+    { detail::layer_of_t<L>::mean_field_step(s, d) } -> std::same_as<detail::mean_field_gain>;
 };
 
 /// Layer L can take an input of shape Shape.

@@ -12,13 +12,19 @@
 #include <typenet/nn/loss/detail.hpp>
 #include <typenet/nn/network.hpp>
 #include <typenet/nn/optim/sgd.hpp>
+#include <typenet/train/detail/layer_table.hpp>
+#include <typenet/train/nan_guard.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace typenet {
 
@@ -47,15 +53,143 @@ template <class T>
 T squared_norm_of(const T* g, std::size_t n) {
     return typenet::squared_norm(batch_view<const T, 1>(g, n));
 }
+
+// Adds up the squared norm of each layer's gradients as backward writes them (in cache).
+template <class T>
+struct norm_sink {
+    static constexpr bool wants_input_gradients = false;
+    const T* grads;
+    T squared = 0;
+    void gradients(std::size_t offset, std::size_t count) { squared += squared_norm_of(grads + offset, count); }
+};
+
+// A trainer policy P may check the network when the trainer is instantiated:
+// `template <class Net> struct admit { static_assert(...); };` (see require_stable_gradients).
+template <class P, class Net>
+constexpr bool admit_policy() {
+    if constexpr (requires { sizeof(typename P::template admit<Net>); })
+        return sizeof(typename P::template admit<Net>) > 0;
+    else
+        return true;
+}
+
+// --- Optional policies: a recorder (tn::diagnostics) and a NaN/Inf guard (tn::nan_guard::*) ---
+// Each is found among Policies... by a static flag; when absent, its options and state are
+// empty types held [[no_unique_address]], so the trainer keeps its size and its code.
+template <class P>
+concept recorder_policy = requires { requires P::is_recorder; };
+template <class P>
+concept guard_policy = requires { requires P::is_nan_guard; };
+
+template <class... P>
+struct recorder_of {
+    using policy = void;
+};
+template <class P, class... Rest>
+struct recorder_of<P, Rest...> : recorder_of<Rest...> {};
+template <class P, class... Rest>
+    requires recorder_policy<P>
+struct recorder_of<P, Rest...> {
+    using policy = P;
+};
+template <class... P>
+struct guard_of {
+    using policy = void;
+};
+template <class P, class... Rest>
+struct guard_of<P, Rest...> : guard_of<Rest...> {};
+template <class P, class... Rest>
+    requires guard_policy<P>
+struct guard_of<P, Rest...> {
+    using policy = P;
+};
+
+struct no_diagnostics_options {};
+struct no_guard_options {};
+struct no_recorder {
+    constexpr no_recorder(const no_diagnostics_options&) noexcept {}  // NOLINT
+};
+struct no_guard_state {};
+template <class T>
+struct guard_state {
+    dynamic_storage<T> backup;  // [parameters | optimiser state] when check_update, then buffers
+    std::size_t skipped = 0;
+};
+
+template <class P, class Net>
+struct recorder_for {
+    using type = typename P::template recorder<Net>;
+    using options = typename P::options;
+};
+template <class Net>
+struct recorder_for<void, Net> {
+    using type = no_recorder;
+    using options = no_diagnostics_options;
+};
+template <class P, class T>
+struct guard_for {
+    using state = guard_state<T>;
+    using options = typename P::options;
+};
+template <class T>
+struct guard_for<void, T> {
+    using state = no_guard_state;
+    using options = no_guard_options;
+};
+
+// The global norm after the clipping transform and whether it changed anything: free for
+// clip::none and for a scaling transform (global_norm), one pass otherwise (clip::value).
+template <class Clip, class Transform, class T>
+std::pair<double, bool> clip_effect(const Transform& t, const T* g, std::size_t n, double norm) {
+    if constexpr (requires { t.scale; }) {
+        return {norm * static_cast<double>(t.scale), t.scale < T(1)};
+    } else if constexpr (!Clip::needs_norm && std::is_empty_v<Transform>) {
+        return {norm, false};
+    } else {
+        double sq = 0;
+        bool fired = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            const T v = t(g[i]);
+            fired = fired || v != g[i];
+            sq += static_cast<double>(v) * static_cast<double>(v);
+        }
+        return {std::sqrt(sq), fired};
+    }
+}
+
+// Where in n values the first non-finite one is (n when none), and how to name it.
+template <class T>
+std::size_t first_non_finite(const T* p, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return i;
+    return n;
+}
+template <class T>
+const char* non_finite_kind(T v) noexcept {
+    return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
 }  // namespace detail
 
 /// Trains a network: `tn::trainer<mlp, tn::loss::softmax_cross_entropy, tn::optim::sgd,
 /// tn::clip::global_norm> fit{model, {.optimiser = {.learning_rate = 0.01}, .clip = {.max_norm = 5}}};`
 /// Policies are types (a policy not chosen compiles to nothing); hyper-parameters are values.
-/// Example: examples/mlp_basics.cpp
-template <class Net, class Loss, class Optimiser = optim::sgd, class Clip = clip::none>
+/// Further policies may follow the clipping policy (tn::require_stable_gradients, ...).
+/// A trainer runs the network in training mode: batch norm normalises with the batch's
+/// statistics and updates its running ones, dropout drops (a new mask each step, drawn from
+/// options::seed and the step number).
+/// Optional policies, in any order after Clip: tn::diagnostics<> (records gradient norms per
+/// layer: diagnostics()), tn::nan_guard::throw_error or tn::nan_guard::skip_step (skipped_steps()).
+/// Example: examples/mlp_basics.cpp, examples/gradient_report.cpp
+template <class Net, class Loss, class Optimiser = optim::sgd, class Clip = clip::none, class... Policies>
 class trainer {
     static_assert(detail::network_type<Net>, "typenet: trainer: the first argument must be a tn::network type");
+    static_assert((detail::admit_policy<Policies, Net>() && ...));
+    static_assert((0 + ... + int(detail::recorder_policy<Policies>)) <= 1,
+                  "typenet: trainer: give at most one diagnostics policy");
+    static_assert((0 + ... + int(detail::guard_policy<Policies>)) <= 1,
+                  "typenet: trainer: give at most one nan_guard policy");
+    using diagnostics_policy = typename detail::recorder_of<Policies...>::policy;
+    using guard_policy = typename detail::guard_of<Policies...>::policy;
 
 public:
     using network_type = Net;
@@ -63,26 +197,57 @@ public:
     using T = value_type;
     using sequence = typename Net::sequence;
     using output_shape = typename Net::output_shape;
+    static constexpr bool recording = !std::is_void_v<diagnostics_policy>;
+    static constexpr bool guarded = !std::is_void_v<guard_policy>;
+    using recorder_type = typename detail::recorder_for<diagnostics_policy, Net>::type;
 
     struct options {
         typename Optimiser::options optimiser{};
         typename Clip::options clip{};
+        std::uint64_t seed = 0;  // of dropout's masks
+        // Read once, at construction (then: diagnostics().settings()); empty when not chosen.
+        [[no_unique_address]] typename detail::recorder_for<diagnostics_policy, Net>::options diagnostics{};
+        [[no_unique_address]] typename detail::guard_for<guard_policy, T>::options nan_guard{};
     };
 
     trainer(Net& model, options o = {})
-        : model_(model), options_(o), grads_(Net::parameter_count), state_(Optimiser::state_slots * Net::parameter_count) {}
+        : model_(model), options_(o), grads_(Net::parameter_count), state_(Optimiser::state_slots * Net::parameter_count),
+          recorder_(o.diagnostics) {
+        if constexpr (guarded) {
+            const std::size_t n = backup_buffers_at() + Net::buffer_count;
+            if (n > 0) guard_.backup = detail::dynamic_storage<T>(n);
+        }
+    }
 
     /// Forward, loss, backward, clipping and update; returns the loss before the update.
     /// A batch of zero rows changes nothing and returns NaN (PyTorch's mean of nothing).
+    /// With a nan_guard, a step that meets a non-finite value is not applied (see nan_guard.hpp).
     template <leaf_expression X, class Labels>
     T step(const X& x, const Labels& labels) {
+        const std::size_t index = step_index();
+        if constexpr (guarded) save_buffers();
         const T loss = backward(x, labels);
         if (x.rows() == 0) return loss;
+        if constexpr (guarded) {
+            // The cheap test: one comparison each; the search for where runs only when it fails.
+            if (!(std::isfinite(loss) && std::isfinite(last_norm_)) && reject_before_update(x, loss, index)) return loss;
+        }
         ++steps_;
         const T norm = Clip::needs_norm ? last_norm_ : T(0);
         const auto transform = Clip::make(options_.clip, norm);
+        if constexpr (guarded) {
+            if (options_.nan_guard.check_update) save_update_state();
+        }
         Optimiser::update(options_.optimiser, model_.parameters().data(), grads_.data(), state_.data(),
                           Net::parameter_count, steps_, transform);
+        if constexpr (guarded) {
+            if (options_.nan_guard.check_update && reject_after_update(index)) return loss;
+        }
+        if constexpr (recording) {
+            const auto [after, fired] =
+                detail::clip_effect<Clip>(transform, grads_.data(), Net::parameter_count, recorder_.last().gradient_norm);
+            recorder_.finish_step(after, fired, false);
+        }
         return loss;
     }
 
@@ -100,20 +265,30 @@ public:
         }
         reserve(rows);
         const T* params = model_.parameters().data();
-        const T* y = sequence::forward(params, x.data(), acts_.data(), rows);
+        detail::forward_pass<T> pass;
+        pass.training = true;
+        pass.buffers = pass.update = model_.buffers().data();
+        pass.seed = options_.seed;
+        pass.step = steps_;
+        const T* y = sequence::forward(params, x.data(), acts_.data(), rows, pass);
         const T loss = Loss::template evaluate<output_shape>(y, labels, dy_.data(), rows);
-        T sq = 0;
-        auto hook = [&](std::size_t offset, std::size_t count) {
-            if constexpr (Clip::needs_norm) sq += detail::squared_norm_of(grads_.data() + offset, count);
-            (void)offset;
-            (void)count;
-        };
-        sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
-                           work_.data(), rows, hook);
-        if constexpr (Clip::needs_norm) {
-            last_norm_ = std::sqrt(sq);
+        if constexpr (recording) {
+            // The recorder's per-layer squares add up to the global norm: no separate pass.
+            recorder_.reserve(rows);
+            recorder_.begin(grads_.data(), params, step_index());
+            sequence::backward(params, x.data(), acts_.data(), dy_.data(), recorder_.input_gradients(), grads_.data(),
+                               work_.data(), rows, detail::observer<recorder_type>{&recorder_});
+            last_norm_ = static_cast<T>(std::sqrt(recorder_.finish_backward(static_cast<double>(loss))));
+            norm_valid_ = true;
+        } else if constexpr (Clip::needs_norm || guarded) {
+            detail::norm_sink<T> sink{grads_.data()};
+            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
+                               work_.data(), rows, detail::observer<detail::norm_sink<T>>{&sink});
+            last_norm_ = std::sqrt(sink.squared);
             norm_valid_ = true;
         } else {
+            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
+                               work_.data(), rows, detail::no_observer{});
             norm_valid_ = false;
         }
         return loss;
@@ -136,7 +311,159 @@ public:
     std::size_t steps() const noexcept { return steps_; }
     Net& model() noexcept { return model_; }
 
+    /// What tn::diagnostics recorded (diag::recorder: last(), history(), report(), names()).
+    const recorder_type& diagnostics() const noexcept
+        requires recording
+    {
+        return recorder_;
+    }
+    recorder_type& diagnostics() noexcept
+        requires recording
+    {
+        return recorder_;
+    }
+    /// Steps a tn::nan_guard::skip_step rejected (steps() counts only the applied ones).
+    std::size_t skipped_steps() const noexcept
+        requires guarded
+    {
+        return guard_.skipped;
+    }
+
 private:
+    // Every call of step() with rows, skipped ones included, counted from 0.
+    std::size_t step_index() const noexcept {
+        if constexpr (guarded)
+            return steps_ + guard_.skipped;
+        else
+            return steps_;
+    }
+
+    // --- NaN/Inf guard (only instantiated when chosen) ---
+    std::size_t backup_buffers_at() const noexcept {
+        return options_.nan_guard.check_update ? (1 + Optimiser::state_slots) * Net::parameter_count : 0;
+    }
+    void save_buffers() {
+        if constexpr (Net::buffer_count > 0)
+            std::copy_n(model_.buffers().data(), Net::buffer_count, guard_.backup.data() + backup_buffers_at());
+    }
+    void save_update_state() {
+        std::copy_n(model_.parameters().data(), Net::parameter_count, guard_.backup.data());
+        std::copy_n(state_.data(), Optimiser::state_slots * Net::parameter_count,
+                    guard_.backup.data() + Net::parameter_count);
+    }
+
+    struct non_finite_place {
+        non_finite_source source;
+        std::string layer, what;  // what: the words after "appeared in"
+        const char* kind;
+    };
+
+    // Names the first non-finite value of a forward pass: the input, then each element's output.
+    template <class X>
+    bool find_in_forward(const X& x, std::size_t rows, non_finite_place& at) const {
+        const std::size_t n = rows * Net::input_shape::size;
+        if (const std::size_t i = detail::first_non_finite(x.data(), n); i < n) {
+            at = {non_finite_source::input, {}, "the input batch (row " + std::to_string(i / Net::input_shape::size) + ")",
+                  detail::non_finite_kind(x.data()[i])};
+            return true;
+        }
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            bool found = false;
+            const int order[] = {(found = found || find_in_output<I>(rows, at), 0)...};
+            (void)order;
+            return found;
+        }(std::make_index_sequence<sequence::count>{});
+    }
+    template <std::size_t I>
+    bool find_in_output(std::size_t rows, non_finite_place& at) const {
+        const T* out = sequence::template output_of<I>(acts_.data(), rows);
+        const std::size_t n = rows * sequence::template bound<I>::output_shape::size;
+        const std::size_t i = detail::first_non_finite(out, n);
+        if (i == n) return false;
+        const std::string name = std::to_string(sequence::layout.index_offset[I]);
+        at = {non_finite_source::activation, name,
+              "the output of layer \"" + name + "\" (" + detail::layer_of_t<typename sequence::template spec<I>>::describe() +
+                  ") in the forward pass",
+              detail::non_finite_kind(out[i])};
+        return true;
+    }
+    // The gradients in backward order (the last layer first): where back-propagation made them.
+    bool find_in_gradients(non_finite_place& at) const {
+        const auto table = detail::layer_table<Net>();
+        for (auto e = table.rbegin(); e != table.rend(); ++e)
+            for (const auto& p : e->parameters)
+                if (const std::size_t i = detail::first_non_finite(grads_.data() + p.offset, p.size); i < p.size) {
+                    at = {non_finite_source::gradient, e->name,
+                          "the gradient of layer \"" + e->name + "\" (" + p.name + ")",
+                          detail::non_finite_kind(grads_.data()[p.offset + i])};
+                    return true;
+                }
+        return false;
+    }
+    // The updated parameters, then the optimiser's state, in forward order.
+    bool find_in_update(non_finite_place& at) const {
+        const auto table = detail::layer_table<Net>();
+        const T* params = model_.parameters().data();
+        for (const auto& e : table)
+            for (const auto& p : e.parameters)
+                if (const std::size_t i = detail::first_non_finite(params + p.offset, p.size); i < p.size) {
+                    at = {non_finite_source::parameter, e.name,
+                          "parameter " + p.name + " of layer \"" + e.name + "\" after the update (is the learning rate too large?)",
+                          detail::non_finite_kind(params[p.offset + i])};
+                    return true;
+                }
+        for (std::size_t s = 0; s < Optimiser::state_slots; ++s)
+            for (const auto& e : table)
+                for (const auto& p : e.parameters) {
+                    const T* v = state_.data() + s * Net::parameter_count + p.offset;
+                    if (const std::size_t i = detail::first_non_finite(v, p.size); i < p.size) {
+                        at = {non_finite_source::optimiser_state, e.name,
+                              "the optimiser's state for " + p.name + " of layer \"" + e.name + "\" after the update",
+                              detail::non_finite_kind(v[i])};
+                        return true;
+                    }
+                }
+        return false;
+    }
+
+    template <class X>
+    bool reject_before_update(const X& x, T loss, std::size_t index) {
+        non_finite_place at{};
+        if (!std::isfinite(loss)) {
+            if (!find_in_forward(x, x.rows(), at))
+                at = {non_finite_source::loss, {}, "the loss, although every output was finite", detail::non_finite_kind(loss)};
+        } else if (!find_in_gradients(at)) {
+            return false;  // every value is finite; only the sum of squares overflowed
+        }
+        reject(at, index);
+        return true;
+    }
+    bool reject_after_update(std::size_t index) {
+        const T p = detail::squared_norm_of(model_.parameters().data(), Net::parameter_count);
+        const T s = Optimiser::state_slots ? detail::squared_norm_of(state_.data(), Optimiser::state_slots * Net::parameter_count) : T(0);
+        if (std::isfinite(p) && std::isfinite(s)) return false;
+        non_finite_place at{};
+        if (!find_in_update(at)) return false;
+        std::copy_n(guard_.backup.data(), Net::parameter_count, model_.parameters().data());
+        std::copy_n(guard_.backup.data() + Net::parameter_count, Optimiser::state_slots * Net::parameter_count, state_.data());
+        --steps_;
+        reject(at, index);
+        return true;
+    }
+    void reject(const non_finite_place& at, std::size_t index) {
+        if constexpr (Net::buffer_count > 0)
+            std::copy_n(guard_.backup.data() + backup_buffers_at(), Net::buffer_count, model_.buffers().data());
+        if constexpr (recording) recorder_.finish_step(recorder_.last().gradient_norm, false, true);
+        if constexpr (guard_policy::skips) {
+            ++guard_.skipped;
+        } else {
+            const std::string step = std::to_string(index);
+            throw non_finite_error("typenet: trainer: step " + step + ": a non-finite value (" + at.kind + ") appeared in " +
+                                       at.what + "; the step was not applied: the parameters are those before step " + step,
+                                   index, at.layer, at.source);
+        }
+    }
+
     // Grows the per-batch buffers; a batch no larger than one seen before allocates nothing.
     void reserve(std::size_t rows) {
         if (rows <= rows_capacity_) return;
@@ -153,6 +480,8 @@ private:
     std::size_t steps_ = 0;
     mutable T last_norm_ = 0;
     mutable bool norm_valid_ = false;
+    [[no_unique_address]] recorder_type recorder_;
+    [[no_unique_address]] typename detail::guard_for<guard_policy, T>::state guard_;
 };
 
 }  // namespace typenet

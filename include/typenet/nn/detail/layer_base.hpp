@@ -23,12 +23,13 @@ struct parameterless_layer {
     static constexpr std::size_t parameter_count = 0;
     static constexpr std::size_t activation_size = Out::size;
     static constexpr std::size_t index_span = 1;
+    static constexpr std::size_t buffer_count = 0;
     static constexpr std::size_t scratch_size = 0;
 
     template <class F>
-    static void for_each_parameter(const std::string&, std::size_t, std::size_t, F&&) {}
+    static void for_each_parameter(const std::string&, std::size_t, std::size_t, std::size_t, F&&) {}
     template <class T>
-    static void initialize(T*, std::uint64_t, std::size_t) {}
+    static void initialize(T*, T*, std::uint64_t, std::size_t) {}
 };
 
 }  // namespace typenet::detail

@@ -4,7 +4,8 @@
 // forward and backward passes over the list, with the fusion plan applied.
 //
 // Layout. Parameters of layer i start at param_offset[i] of one flat buffer (so gradients are
-// one contiguous buffer too, ready for a single all-reduce). Forward keeps, for a batch of R
+// one contiguous buffer too, ready for a single all-reduce); its buffers (state that is not
+// trained, such as batch norm's running statistics) at buffer_offset[i] of a second one. Forward keeps, for a batch of R
 // rows, layer i's activations at R * act_offset[i] of one buffer; its output is the last
 // R * output size values of that region. Backward walks the list in reverse, passing the
 // gradient through two work buffers of R * max_width values each.
@@ -16,6 +17,7 @@
 
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
+#include <typenet/nn/detail/pass.hpp>
 #include <typenet/nn/detail/type_at.hpp>
 #include <typenet/nn/layer_concepts.hpp>
 
@@ -50,6 +52,17 @@ template <class B>
 concept fuses_epilogue = requires { requires B::fuses_epilogue; };
 template <class B>
 concept is_activation_layer = requires { requires B::is_activation; };
+// A block (repeat, residual) reports its inner layers' gradients itself.
+template <class B>
+concept is_block_layer = requires { requires B::is_block; };
+
+template <class B>
+constexpr std::size_t buffer_count_of() {
+    if constexpr (requires { B::buffer_count; })
+        return B::buffer_count;
+    else
+        return 0;
+}
 
 template <class In, class... L>
 struct sequence {
@@ -116,17 +129,19 @@ struct sequence {
     using bound = typename layer_of_t<spec<I>>::template bind<shape_at<I>>;
 
     struct layout_t {
-        std::array<std::size_t, count + 1> param_offset{}, act_offset{}, index_offset{};
+        std::array<std::size_t, count + 1> param_offset{}, buffer_offset{}, act_offset{}, index_offset{};
         std::size_t max_width = 0, max_scratch = 0;
     };
     static constexpr layout_t layout = []<std::size_t... I>(std::index_sequence<I...>) {
         layout_t l{};
         constexpr std::size_t params[] = {bound<I>::parameter_count...};
+        constexpr std::size_t buffers[] = {buffer_count_of<bound<I>>()...};
         constexpr std::size_t acts[] = {bound<I>::activation_size...};
         constexpr std::size_t spans[] = {bound<I>::index_span...};
         constexpr std::size_t scratch[] = {bound<I>::scratch_size...};
         for (std::size_t i = 0; i < count; ++i) {
             l.param_offset[i + 1] = l.param_offset[i] + params[i];
+            l.buffer_offset[i + 1] = l.buffer_offset[i] + buffers[i];
             l.act_offset[i + 1] = l.act_offset[i] + acts[i];
             l.index_offset[i + 1] = l.index_offset[i] + spans[i];
             l.max_width = std::max({l.max_width, shapes[i].size(), shapes[i + 1].size()});
@@ -136,6 +151,7 @@ struct sequence {
     }(std::make_index_sequence<count>{});
 
     static constexpr std::size_t parameter_count = layout.param_offset[count];
+    static constexpr std::size_t buffer_count = layout.buffer_offset[count];
     static constexpr std::size_t activation_size = layout.act_offset[count];
     static constexpr std::size_t index_span = layout.index_offset[count];
     // Per row: two gradient buffers for this level, plus what the deepest nested block needs.
@@ -190,68 +206,72 @@ struct sequence {
 
     template <class T, class Final, std::size_t... I>
     static void for_each_forward(std::index_sequence<I...>, const T* p, const T* x, T* acts, std::size_t rows,
-                                 Final& final) {
+                                 const forward_pass<T>& pass, Final& final) {
         // A brace list, not a fold: clang 14 limits folds to 256 operands.
-        const int order[] = {(forward_one<I>(p, x, acts, rows, final), 0)...};
+        const int order[] = {(forward_one<I>(p, x, acts, rows, pass, final), 0)...};
         (void)order;
     }
     template <std::size_t I, class T, class Final>
-    static void forward_one(const T* p, const T* x, T* acts, std::size_t rows, Final& final) {
+    static void forward_one(const T* p, const T* x, T* acts, std::size_t rows, const forward_pass<T>& outer,
+                            Final& final) {
         using B = bound<I>;
         const T* in = input_of<I>(x, acts, rows);
+        const forward_pass<T> pass = outer.at(layout.buffer_offset[I], layout.index_offset[I]);
         if constexpr (fused_with_previous<I>) {
             // done by layer I - 1's epilogue
         } else if constexpr (fused_with_next<I>) {
             using A = bound<I + 1>;
             constexpr std::size_t n = B::output_shape::size;
-            T* z = region<I>(acts, rows);
+            T* z = output_of<I>(acts, rows);
             T* y = region<I + 1>(acts, rows);
             if constexpr (I + 2 == count)
-                B::forward_fused(p + layout.param_offset[I], in, z, rows, [&](std::size_t r) {
+                B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass, [&](std::size_t r) {
                     A::apply_rows(z + r * n, y + r * n, 1);
                     final(r);
                 });
             else
-                B::forward_fused(p + layout.param_offset[I], in, z, rows,
+                B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass,
                                  [&](std::size_t r) { A::apply_rows(z + r * n, y + r * n, 1); });
         } else if constexpr (I + 1 == count && fuses_epilogue<B>) {
-            B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, final);
+            B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass, final);
         } else {
-            B::forward(p + layout.param_offset[I], in, region<I>(acts, rows), rows);
+            B::forward(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass);
         }
     }
 
     /// Runs every layer; returns where the output is (inside acts).
     template <class T>
-    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows) {
-        return forward(p, x, acts, rows, no_final_epilogue{});
+    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows, const forward_pass<T>& pass) {
+        return forward(p, x, acts, rows, pass, no_final_epilogue{});
     }
     /// The same, calling final(r) on each finished output row r (fused when final_stage_fused).
     template <class T, class Final>
-    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows, Final&& final) {
-        for_each_forward(std::make_index_sequence<count>{}, p, x, acts, rows, final);
+    static const T* forward(const T* p, const T* x, T* acts, std::size_t rows, const forward_pass<T>& pass,
+                            Final&& final) {
+        for_each_forward(std::make_index_sequence<count>{}, p, x, acts, rows, pass, final);
         if constexpr (!final_stage_fused && !std::is_same_v<std::remove_cvref_t<Final>, no_final_epilogue>)
             for (std::size_t r = 0; r < rows; ++r) final(r);
         return output_of<count - 1>(acts, rows);
     }
 
-    // Backward. dy: gradient at the output (R x output size, may be overwritten); dx: where the
-    // gradient at the input goes, or null when nobody needs it; dp: parameter gradients (each
-    // layer writes its own); work: R * scratch_size values. on_gradients(offset, count) is
-    // called after each layer has written its parameter gradients (for norms, diagnostics).
-    template <class T, class Hook>
+    // Backward (of a training pass). dy: gradient at the output (R x output size, may be
+    // overwritten); dx: where the gradient at the input goes, or null when nobody needs it;
+    // dp: parameter gradients (each layer writes its own); work: R * scratch_size values.
+    // The observer (pass.hpp) hears of each layer's parameter gradients once they are written,
+    // and of the gradient reaching each parameterised layer's input.
+    template <class T, class Observer>
     static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
-                         Hook&& on_gradients) {
+                         const Observer& observer) {
         T* buffers[2] = {work, work + rows * layout.max_width};
         T* inner_work = work + 2 * rows * layout.max_width;
         T* cur = dy;
         int next = 0;
-        backward_from<count - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, on_gradients);
+        backward_from<count - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
     }
 
-    template <std::size_t I, class T, class Hook>
+    template <std::size_t I, class T, class Observer>
     static void backward_from(const T* p, const T* x, const T* acts, T*& cur, int& next, T* (&buffers)[2], T* dx, T* dp,
-                              T* inner_work, std::size_t rows, Hook& on_gradients) {
+                              T* inner_work, std::size_t rows, const Observer& observer) {
         using B = bound<I>;
         if constexpr (!fused_with_previous<I>) {
             T* target = I == 0 ? dx : buffers[next];
@@ -260,44 +280,57 @@ struct sequence {
             if constexpr (fused_with_next<I>) {
                 using A = bound<I + 1>;
                 constexpr std::size_t n = B::output_shape::size;
-                const T* z = region<I>(acts, rows);
+                const T* z = output_of<I>(acts, rows);
                 T* g = cur;
                 B::backward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work,
                                   rows, [&](std::size_t r) { A::scale_by_derivative(z + r * n, g + r * n, 1); });
+            } else if constexpr (is_block_layer<B>) {
+                B::backward(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work, rows,
+                            observer.shifted(layout.param_offset[I]));
             } else {
                 B::backward(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work, rows);
             }
-            if constexpr (B::parameter_count > 0) on_gradients(layout.param_offset[I], B::parameter_count);
+            if constexpr (B::parameter_count > 0 && !is_block_layer<B>) {
+                observer.gradients(layout.param_offset[I], B::parameter_count);
+                if (target) observer.input_gradient(layout.param_offset[I], static_cast<const T*>(target), rows * B::input_shape::size);
+            }
             if constexpr (I > 0) {
                 cur = target;
                 next = 1 - next;
             }
         }
-        if constexpr (I > 0) backward_from<I - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, on_gradients);
+        if constexpr (I > 0) backward_from<I - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
     }
 
+    // Parameters at p, buffers at b; layer i draws from stream base_index + its index.
     template <class T, std::size_t... I>
-    static void initialize(T* p, std::uint64_t seed, std::size_t base_index, std::index_sequence<I...>) {
-        const int order[] = {(bound<I>::initialize(p + layout.param_offset[I], seed, base_index + layout.index_offset[I]), 0)...};
+    static void initialize(T* p, T* b, std::uint64_t seed, std::size_t base_index, std::index_sequence<I...>) {
+        const int order[] = {(bound<I>::initialize(p + layout.param_offset[I], b + layout.buffer_offset[I], seed,
+                                                   base_index + layout.index_offset[I]),
+                              0)...};
         (void)order;
     }
     template <class T>
-    static void initialize(T* p, std::uint64_t seed, std::size_t base_index) {
-        initialize(p, seed, base_index, std::make_index_sequence<count>{});
+    static void initialize(T* p, T* b, std::uint64_t seed, std::size_t base_index) {
+        initialize(p, b, seed, base_index, std::make_index_sequence<count>{});
     }
 
-    // f(name, parameter_info, offset in the flat buffer) for every parameter, in list order.
+    // f(name, parameter_info, offset) for every parameter and buffer, in state_dict order; the
+    // offset is in the parameter buffer for a parameter (info.trainable), in the buffer block
+    // for a buffer.
     template <class F, std::size_t... I>
-    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset, F& f,
-                                   std::index_sequence<I...>) {
+    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset,
+                                   std::size_t buffer_offset, F& f, std::index_sequence<I...>) {
         const int order[] = {(bound<I>::for_each_parameter(prefix, base_index + layout.index_offset[I],
-                                                            offset + layout.param_offset[I], f),
+                                                            offset + layout.param_offset[I],
+                                                            buffer_offset + layout.buffer_offset[I], f),
                               0)...};
         (void)order;
     }
     template <class F>
-    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset, F&& f) {
-        for_each_parameter(prefix, base_index, offset, f, std::make_index_sequence<count>{});
+    static void for_each_parameter(const std::string& prefix, std::size_t base_index, std::size_t offset,
+                                   std::size_t buffer_offset, F&& f) {
+        for_each_parameter(prefix, base_index, offset, buffer_offset, f, std::make_index_sequence<count>{});
     }
 };
 

@@ -16,6 +16,8 @@ struct fan {
 };
 
 /// An initialisation policy: `fill(w, n, fan, rng)` writes n weights. Biases start at zero.
+/// A policy may also state `static constexpr double variance(fan)`, the variance of the weights
+/// it draws; dense layers need it for the gradient-flow prediction (nn/gradient_flow.hpp).
 template <class P>
 concept policy = requires(float* w, double* wd, std::size_t n, fan f, detail::rng& r) {
     P::fill(w, n, f, r);

@@ -13,6 +13,8 @@ namespace typenet::init {
 /// He et al. (2015): N(0, 2 / fan_in); doubles the variance to make up for ReLU zeroing half its inputs. PyTorch: nn.init.kaiming_normal_(w, nonlinearity='relu').
 struct he_normal {
     static constexpr const char* name = "he_normal";
+    /// Var(W) = 2 / fan_in (for the compile-time gradient-flow prediction).
+    static constexpr double variance(fan f) { return 2.0 / double(f.in); }
     template <class T>
     static void fill(T* w, std::size_t n, fan f, detail::rng& r) {
         const double s = std::sqrt(2.0 / double(f.in));

@@ -13,6 +13,8 @@ namespace typenet::init {
 /// LeCun et al. (1998): N(0, 1 / fan_in); the variance SELU-style networks expect. PyTorch: nn.init.kaiming_normal_(w, nonlinearity='linear').
 struct lecun_normal {
     static constexpr const char* name = "lecun_normal";
+    /// Var(W) = 1 / fan_in (for the compile-time gradient-flow prediction).
+    static constexpr double variance(fan f) { return 1.0 / double(f.in); }
     template <class T>
     static void fill(T* w, std::size_t n, fan f, detail::rng& r) {
         const double s = std::sqrt(1.0 / double(f.in));

@@ -13,6 +13,8 @@ namespace typenet::init {
 /// Glorot & Bengio (2010): N(0, 2 / (fan_in + fan_out)); keeps activation and gradient variance for tanh-like units. PyTorch: nn.init.xavier_normal_.
 struct xavier_normal {
     static constexpr const char* name = "xavier_normal";
+    /// Var(W) = 2 / (fan_in + fan_out) (for the compile-time gradient-flow prediction).
+    static constexpr double variance(fan f) { return 2.0 / double(f.in + f.out); }
     template <class T>
     static void fill(T* w, std::size_t n, fan f, detail::rng& r) {
         const double s = std::sqrt(2.0 / double(f.in + f.out));

@@ -13,6 +13,8 @@ namespace typenet::init {
 /// so it never breaks symmetry: meant for tests and for output layers that should start silent.
 struct zeros {
     static constexpr const char* name = "zeros";
+    /// Var(W) = 0 (for the compile-time gradient-flow prediction).
+    static constexpr double variance(fan) { return 0.0; }
     template <class T>
     static void fill(T* w, std::size_t n, fan, detail::rng&) {
         for (std::size_t i = 0; i < n; ++i) w[i] = T(0);

@@ -11,7 +11,9 @@
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/derivative.hpp>
 #include <typenet/nn/detail/dims.hpp>
+#include <typenet/nn/detail/activation_mean_field.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/pass.hpp>
 
 #include <cstddef>
 #include <string>
@@ -31,6 +33,10 @@ struct activation_layer {
     static constexpr bool accepts(dims) { return true; }
     static constexpr dims output_dims(dims in) { return in; }
     static std::string describe() { return A::describe(); }
+    // Gradient-flow prediction: for z ~ N(m, q - m^2), out q = E[phi(z)^2], m = E[phi(z)],
+    // chi = E[phi'(z)^2], integrated at compile time from the function's expression and its
+    // symbolic derivative (nn/detail/activation_mean_field.hpp).
+    static constexpr mean_field_gain mean_field_step(mean_field in, dims) { return activation_mean_field<function>(in); }
 
     template <class In>
     struct bind : parameterless_layer<In, In> {
@@ -51,7 +57,7 @@ struct activation_layer {
         }
 
         template <class T>
-        static void forward(const T*, const T* x, T* acts, std::size_t rows) {
+        static void forward(const T*, const T* x, T* acts, std::size_t rows, const forward_pass<T>&) {
             apply_rows(x, acts, rows);
         }
         template <class T>

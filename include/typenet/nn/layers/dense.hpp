@@ -7,11 +7,14 @@
 #include <typenet/kernels/dense.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/mean_field.hpp>
 #include <typenet/nn/detail/parameter_info.hpp>
+#include <typenet/nn/detail/pass.hpp>
 #include <typenet/nn/init/fan.hpp>
 #include <typenet/nn/init/xavier_uniform.hpp>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +36,15 @@ struct dense {
     static constexpr bool accepts(detail::dims in) { return in.rank == 1; }
     static constexpr detail::dims output_dims(detail::dims) { return detail::dims{1, {N}}; }
     static std::string describe() { return "dense<" + std::to_string(N) + ", " + Init::name + ">"; }
+    // Gradient-flow prediction (nn/detail/mean_field.hpp): q_out = n_in Var(W) q_in, m_out = 0,
+    // chi = ||dL/dx||^2 / ||dL/dy||^2 = n_in Var(W), since dL/dx = W^T dL/dy; Var(W) comes from
+    // the init policy (a policy without variance(fan) makes the layer unpredictable).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
+        requires requires(init::fan f) { { Init::variance(f) } -> std::convertible_to<double>; }
+    {
+        const std::size_t n_in = in_dims.size();
+        return detail::dense_mean_field(Init::variance(init::fan{n_in, N}), n_in, in);
+    }
 
     template <class In>
     struct bind {
@@ -43,6 +55,7 @@ struct dense {
         static constexpr std::size_t parameter_count = N * in + N;
         static constexpr std::size_t activation_size = N;
         static constexpr std::size_t index_span = 1;
+        static constexpr std::size_t buffer_count = 0;
         static constexpr std::size_t scratch_size = 0;
         static constexpr std::array<detail::parameter_info, 2> parameters{{
             {"weight", 0, 2, {N, in, 0, 0}},
@@ -52,24 +65,26 @@ struct dense {
 
         // f(name, info, offset of the parameter from the start of this layer's parameters)
         template <class F>
-        static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset, F&& f) {
+        static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset, std::size_t,
+                                       F&& f) {
             for (const auto& p : parameters) f(detail::parameter_name(prefix, index, p.name), p, offset + p.offset);
         }
 
         template <class T>
-        static void initialize(T* p, std::uint64_t seed, std::size_t stream) {
+        static void initialize(T* p, T*, std::uint64_t seed, std::size_t stream) {
             detail::rng r(seed, stream);
             Init::fill(p, N * in, init::fan{in, N}, r);
             for (std::size_t o = 0; o < N; ++o) p[N * in + o] = T(0);
         }
 
         template <class T, class Epilogue>
-        static void forward_fused(const T* p, const T* x, T* acts, std::size_t rows, Epilogue&& epilogue) {
+        static void forward_fused(const T* p, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>&,
+                                  Epilogue&& epilogue) {
             kernels::dense_forward<T>(in, N, p, p + N * in, x, acts, rows, epilogue);
         }
         template <class T>
-        static void forward(const T* p, const T* x, T* acts, std::size_t rows) {
-            forward_fused(p, x, acts, rows, [](std::size_t) {});
+        static void forward(const T* p, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>& pass) {
+            forward_fused(p, x, acts, rows, pass, [](std::size_t) {});
         }
 
         template <class T, class Prologue>

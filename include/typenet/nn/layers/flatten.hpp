@@ -5,6 +5,8 @@
 #include <typenet/core/shape.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/mean_field.hpp>
+#include <typenet/nn/detail/pass.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -19,11 +21,13 @@ struct flatten {
     static constexpr bool accepts(detail::dims) { return true; }
     static constexpr detail::dims output_dims(detail::dims in) { return detail::dims{1, {in.size()}}; }
     static std::string describe() { return "flatten"; }
+    // Gradient-flow prediction: the identity (values and gradients are only re-indexed).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims) { return {in, 1.0}; }
 
     template <class In>
     struct bind : detail::parameterless_layer<In, shape<In::size>> {
         template <class T>
-        static void forward(const T*, const T* x, T* acts, std::size_t rows) {
+        static void forward(const T*, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>&) {
             std::copy(x, x + rows * In::size, acts);
         }
         template <class T>

@@ -2,6 +2,7 @@
 // Defines repeat<N, Layers...>: a block of layers written once and run N times.
 #pragma once
 
+#include <typenet/nn/detail/block_mean_field.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
 #include <typenet/nn/detail/sequence.hpp>
@@ -36,6 +37,18 @@ struct repeat {
     }
     static constexpr bool accepts(detail::dims in) { return block_output(in) == in; }
     static constexpr detail::dims output_dims(detail::dims in) { return in; }
+    // Gradient-flow prediction: the block's step (the sequence's rule) applied N times.
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
+        requires(predictable_layer<Layers> && ...)
+    {
+        detail::mean_field_gain total{in, 1.0};
+        for (std::size_t n = 0; n < N; ++n) {
+            const detail::mean_field_gain g = detail::block_mean_field<Layers...>(total.out, in_dims);
+            total.out = g.out;
+            total.chi *= g.chi;
+        }
+        return total;
+    }
     static std::string describe() {
         std::string s = "repeat<" + std::to_string(N);
         for (const std::string& name : {detail::layer_of_t<Layers>::describe()...}) s += ", " + name;
@@ -52,16 +65,22 @@ struct repeat {
         static constexpr std::size_t parameter_count = N * block_parameters;
         static constexpr std::size_t activation_size = N * block_activations;
         static constexpr std::size_t index_span = N * block::index_span;
+        static constexpr std::size_t block_buffers = block::buffer_count;
+        static constexpr std::size_t buffer_count = N * block_buffers;
         static constexpr std::size_t scratch_size = 2 * In::size + block::scratch_size;
+        static constexpr bool is_block = true;
 
         template <class F>
-        static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset, F&& f) {
+        static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset,
+                                       std::size_t buffer_offset, F&& f) {
             for (std::size_t n = 0; n < N; ++n)
-                block::for_each_parameter(prefix, index + n * block::index_span, offset + n * block_parameters, f);
+                block::for_each_parameter(prefix, index + n * block::index_span, offset + n * block_parameters,
+                                          buffer_offset + n * block_buffers, f);
         }
         template <class T>
-        static void initialize(T* p, std::uint64_t seed, std::size_t stream) {
-            for (std::size_t n = 0; n < N; ++n) block::initialize(p + n * block_parameters, seed, stream + n * block::index_span);
+        static void initialize(T* p, T* b, std::uint64_t seed, std::size_t stream) {
+            for (std::size_t n = 0; n < N; ++n)
+                block::initialize(p + n * block_parameters, b + n * block_buffers, seed, stream + n * block::index_span);
         }
 
         template <class T>
@@ -70,14 +89,16 @@ struct repeat {
         }
 
         template <class T>
-        static void forward(const T* p, const T* x, T* acts, std::size_t rows) {
+        static void forward(const T* p, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>& pass) {
             const T* in = x;
             for (std::size_t n = 0; n < N; ++n)
-                in = block::forward(p + n * block_parameters, in, acts + rows * n * block_activations, rows);
+                in = block::forward(p + n * block_parameters, in, acts + rows * n * block_activations, rows,
+                                    pass.at(n * block_buffers, n * block::index_span));
         }
 
-        template <class T>
-        static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows) {
+        template <class T, class Observer>
+        static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
+                             const Observer& observer) {
             T* buffers[2] = {work, work + rows * In::size};
             T* inner = work + 2 * rows * In::size;
             T* cur = dy;
@@ -86,7 +107,7 @@ struct repeat {
                 T* target = k == 0 ? dx : buffers[next];
                 const T* in = k == 0 ? x : block_output_at(acts, k - 1, rows);
                 block::backward(p + k * block_parameters, in, acts + rows * k * block_activations, cur, target,
-                                dp + k * block_parameters, inner, rows, [](std::size_t, std::size_t) {});
+                                dp + k * block_parameters, inner, rows, observer.shifted(k * block_parameters));
                 cur = target;
                 next = 1 - next;
             }

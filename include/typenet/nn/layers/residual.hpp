@@ -23,6 +23,7 @@
 #include <typenet/core/shape.hpp>
 #include <typenet/kernels/dense.hpp>
 #include <typenet/kernels/simd.hpp>
+#include <typenet/nn/detail/block_mean_field.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
 #include <typenet/nn/detail/sequence.hpp>
@@ -106,40 +107,44 @@ struct residual_bind {
     static constexpr std::size_t parameter_count = inner_parameters + shortcut::parameter_count;
     static constexpr std::size_t activation_size = inner::activation_size;
     static constexpr std::size_t index_span = 1;
+    static constexpr std::size_t buffer_count = inner::buffer_count;
+    static constexpr bool is_block = true;
     // rows * n_in: a copy of dy (residual) or the shortcut's dx (projection); then the block's.
     static constexpr std::size_t scratch_size = n_in + inner::scratch_size;
 
     // "<prefix><index>.<j>.<name>" for inner layer j; "<prefix><index>.shortcut.weight|bias".
     template <class F>
-    static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset, F&& f) {
+    static void for_each_parameter(const std::string& prefix, std::size_t index, std::size_t offset,
+                                   std::size_t buffer_offset, F&& f) {
         const std::string p = prefix + std::to_string(index) + ".";
-        inner::for_each_parameter(p, 0, offset, f);
+        inner::for_each_parameter(p, 0, offset, buffer_offset, f);
         if constexpr (Projection)
             for (const auto& info : shortcut::parameters)
                 f(p + "shortcut." + info.name, info, offset + inner_parameters + info.offset);
     }
 
     template <class T>
-    static void initialize(T* p, std::uint64_t seed, std::size_t stream) {
+    static void initialize(T* p, T* b, std::uint64_t seed, std::size_t stream) {
         const std::size_t base = child_stream_base(stream);
-        inner::initialize(p, seed, base);
-        if constexpr (Projection) shortcut::initialize(p + inner_parameters, seed, base + inner::index_span);
+        inner::initialize(p, b, seed, base);
+        if constexpr (Projection) shortcut::initialize(p + inner_parameters, b, seed, base + inner::index_span);
     }
 
     template <class T>
-    static void forward(const T* p, const T* x, T* acts, std::size_t rows) {
+    static void forward(const T* p, const T* x, T* acts, std::size_t rows, const forward_pass<T>& outer) {
         T* y = acts + rows * (activation_size - n_out);
+        const forward_pass<T> pass = outer.nested(0, child_stream_base(outer.stream));
         if constexpr (Projection) {
             const T* w = p + inner_parameters;
             const T* b = w + n_out * n_in;
-            inner::forward(p, x, acts, rows, [=](std::size_t r) {
+            inner::forward(p, x, acts, rows, pass, [=](std::size_t r) {
                 const T* xr = x + r * n_in;
                 T* yr = y + r * n_out;
                 for (std::size_t o = 0; o < n_out; ++o)
                     yr[o] += kernels::detail::dot<T, simd::default_arch>(xr, w + o * n_in, n_in) + b[o];
             });
         } else {
-            inner::forward(p, x, acts, rows, [=](std::size_t r) {
+            inner::forward(p, x, acts, rows, pass, [=](std::size_t r) {
                 const T* xr = x + r * n_in;
                 T* yr = y + r * n_out;
                 for (std::size_t k = 0; k < n_out; ++k) yr[k] += xr[k];
@@ -149,24 +154,25 @@ struct residual_bind {
 
     // dx = dF^T dy + dy (residual) or + W_s^T dy (projection); the block's backward may
     // overwrite the dy it is given, so the residual gives it a copy when dx is wanted.
-    template <class T>
-    static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows) {
+    template <class T, class Observer>
+    static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
+                         const Observer& observer) {
         T* extra = work;
         T* inner_work = work + rows * n_in;
-        auto none = [](std::size_t, std::size_t) {};
         if constexpr (Projection) {
             T* w_grad = dp + inner_parameters;
             kernels::dense_backward<T>(n_in, n_out, p + inner_parameters, x, dy, w_grad, w_grad + n_out * n_in,
                                        dx ? extra : nullptr, rows, [](std::size_t) {});
-            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, none);
+            observer.gradients(inner_parameters, shortcut::parameter_count);
+            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, observer);
             if (dx)
                 for (std::size_t k = 0; k < rows * n_in; ++k) dx[k] += extra[k];
         } else if (dx) {
             std::copy_n(dy, rows * n_out, extra);
-            inner::backward(p, x, acts, extra, dx, dp, inner_work, rows, none);
+            inner::backward(p, x, acts, extra, dx, dp, inner_work, rows, observer);
             for (std::size_t k = 0; k < rows * n_in; ++k) dx[k] += dy[k];
         } else {
-            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, none);
+            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, observer);
         }
     }
 };
@@ -189,6 +195,13 @@ struct residual {
     static constexpr bool accepts(detail::dims in) { return detail::block_output<Layers...>(in).rank <= detail::max_rank; }
     static constexpr detail::dims output_dims(detail::dims in) { return in; }
     static std::string describe() { return detail::describe_block<Layers...>("residual"); }
+    // Gradient-flow prediction: q_out = q_in + q_F + 2 m_in m_F, chi = 1 + chi_F (F's output is
+    // uncorrelated with x at initialisation; see detail::residual_mean_field).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
+        requires(predictable_layer<Layers> && ...)
+    {
+        return detail::residual_mean_field(in, detail::block_mean_field<Layers...>(in, in_dims));
+    }
 
     template <class In>
     struct bind : detail::residual_bind<In, false, Layers...> {
@@ -212,6 +225,16 @@ struct residual_projection {
     }
     static constexpr detail::dims output_dims(detail::dims in) { return detail::block_output<Layers...>(in); }
     static std::string describe() { return detail::describe_block<Layers...>("residual_projection"); }
+    // Gradient-flow prediction: F's step plus the shortcut's (a dense<out> with its default
+    // init): moments and chi add (see detail::projection_mean_field).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
+        requires(predictable_layer<Layers> && ...)
+    {
+        const std::size_t n_in = in_dims.size(), n_out = detail::block_output<Layers...>(in_dims).size();
+        using shortcut_init = typename dense<1>::init_policy;
+        return detail::projection_mean_field(in, detail::block_mean_field<Layers...>(in, in_dims),
+                                             shortcut_init::variance(init::fan{n_in, n_out}), n_in);
+    }
 
     template <class In>
     struct bind : detail::residual_bind<In, true, Layers...> {};
