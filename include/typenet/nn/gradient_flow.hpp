@@ -2,23 +2,25 @@
 // Defines the compile-time gradient-flow prediction: tn::predicted_gradient_flow<Net>(), the
 // concept tn::stable_gradients<Net> and the trainer policy tn::require_stable_gradients.
 //
-// How. Each layer states its mean-field step (layer_concepts.hpp): output statistics and chi,
-// the factor by which it scales the squared norm of the back-propagated gradient. A walk over
-// the bound sequence (as tn::summary walks it) runs the steps forward from a standardised input
-// (q = 1, m = 0: every input unit N(0, 1)), then multiplies the chis backward from the output,
-// and records, for every parameterised layer in state_dict order (nested ones included), the
-// squared norm of the gradient its own backward pass writes for its input. For a layer inside a
-// chain that is dL/dh at its input; for the first layer of a residual block it is the part that
-// flowed through the block, before the identity path is added (what the sequence's observer
-// sees, pass.hpp); a projection's shortcut reports W_s^T dL/dy.
+// How. Each layer states its mean-field step (layer_concepts.hpp): output statistics and its
+// backward map, a linear map of the gradient's state (the squared norm of its incoherent part
+// and its coherent components along 1, the units' means and the values; see
+// nn/detail/mean_field.hpp for why the plain chi is not enough). A forward walk over the bound
+// sequence (as tn::summary walks it) runs the steps from a standardised input (q = 1, m = 0:
+// every input unit N(0, 1)) and keeps the maps; a backward walk carries the state from a random
+// output gradient through them, and records, for every parameterised layer in state_dict order
+// (nested ones included), the squared norm of the gradient its own backward pass writes for its
+// input. For a layer inside a chain that is dL/dh at its input; for the first layer of a
+// residual block it is the part that flowed through the block, before the identity path is
+// added (what the sequence's observer sees, pass.hpp); a projection's shortcut reports W_s^T dL/dy.
 //
 // Zero gains. A layer whose chi is exactly 0 (a tn::init::zeros dense) counts as 1e-100, so
 // ratios stay defined: a zero-initialised output layer cancels out of every ratio, and one
 // elsewhere shows as a ratio near 1e-50 (no gradient passes it at initialisation).
 //
 // Compile cost. The walk computes every layer's step once; an activation step integrates at 32
-// to 240 points. A 30-layer prediction adds 0.1 to 0.3 s to a translation unit (g++ 12 and
-// clang 14; docs/gradients.md has the measurements and clang's step limit).
+// to 240 points; the backward walk multiplies 8-vectors by the kept maps, never maps by maps.
+// About 13,500 clang constexpr steps per ReLU residual block (docs/gradients.md, "Cost").
 #pragma once
 
 #include <typenet/core/detail/constexpr_math.hpp>
@@ -132,7 +134,26 @@ constexpr std::size_t reported_count() {
     }(std::make_index_sequence<Seq::count>{});
 }
 
-inline constexpr double smallest_gain = 1e-100;
+template <class Seq>
+constexpr std::size_t entry_count();
+template <class B>
+constexpr std::size_t entry_count_of() {
+    if constexpr (flow_repeat_bound<B>)
+        return (B::index_span / B::block::index_span) * entry_count<typename B::block>();
+    else if constexpr (flow_residual_bound<B>)
+        return entry_count<typename B::inner>() + 1;
+    else
+        return 1;
+}
+template <class Seq>
+constexpr std::size_t entry_count() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+        const std::size_t counts[] = {entry_count_of<typename Seq::template bound<I>>()...};
+        std::size_t n = 0;
+        for (std::size_t c : counts) n += c;
+        return n;
+    }(std::make_index_sequence<Seq::count>{});
+}
 
 constexpr void append_number(predicted_layer& l, std::size_t v) {
     char digits[24]{};
@@ -148,23 +169,38 @@ constexpr void append_text(predicted_layer& l, std::string_view s) {
         if (l.prefix_size < l.prefix_chars.size()) l.prefix_chars[l.prefix_size++] = c;
 }
 
-// Walks a sequence in list order (as summary_walker does), computing each layer's step once:
-// walk<Seq> returns Seq's own step (output statistics, product of chis) and records Seq's
-// parameterised layers with squared_norm relative to the gradient at Seq's output; the
-// caller, once it knows the gradient there, rescales that range (so no step is recomputed).
+// What the forward walk keeps for the backward one: a leaf's map and input statistics, or a
+// residual block's input, its branch's output and (projection) its shortcut.
+struct flow_entry {
+    flow_map back{};
+    mean_field in{};
+    mean_field branch{};
+    mean_field shortcut{};
+    std::size_t n = 0;
+    std::size_t n_out = 0;
+    bool recorded = false;
+};
+
+// Two walks over the bound sequence, in the order tn::summary walks it. Forward, in list order,
+// each layer's step is computed once (output statistics, backward map) and kept; backward, from
+// the network's output with the state of a random output gradient (incoherent, H = 1), each
+// kept map is applied to the state, and each parameterised layer records the squared norm of
+// the gradient its own backward pass writes for its input. Only vectors are propagated (8
+// numbers): no map is multiplied by another, which keeps clang's constexpr step count down.
 struct flow_walker {
     predicted_layer* out;
+    flow_entry* entries;
     std::size_t k = 0;
+    std::size_t e = 0;
     std::size_t depth = 0;
     std::array<std::size_t, 8> path{};
 
-    constexpr void record(std::size_t index, bool shortcut, mean_field in, double g) {
+    constexpr void record(std::size_t index, bool shortcut, mean_field in) {
         predicted_layer& l = out[k++];
         l.path = path;
         l.path[depth] = index;
         l.depth = depth;
         l.shortcut = shortcut;
-        l.squared_norm = g;
         l.input_second_moment = in.q;
         l.input_mean = in.m;
         for (std::size_t d = 0; d <= depth; ++d) {
@@ -175,75 +211,110 @@ struct flow_walker {
                 append_number(l, l.path[d]);
         }
     }
-    constexpr void scale(std::size_t first, std::size_t last, double g) {
-        for (std::size_t e = first; e < last; ++e) out[e].squared_norm *= g;
-    }
-    static constexpr double floored(double chi) { return chi < smallest_gain ? smallest_gain : chi; }
 
     template <class Seq>
-    constexpr mean_field_gain walk(std::size_t base_index, mean_field in) {
-        constexpr std::size_t n = Seq::count;
-        std::array<mean_field, n + 1> state{};
-        std::array<double, n> chi{};
-        std::array<std::size_t, n + 1> first{};
-        state[0] = in;
+    constexpr mean_field forward(std::size_t base_index, mean_field in) {
+        mean_field state = in;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             // A brace list runs in order (each step needs the previous output); not a fold,
             // which clang 14 limits to 256 operands.
-            const int order[] = {(first[I] = k,
-                                  [&](mean_field_gain s) { state[I + 1] = s.out, chi[I] = floored(s.chi); }(
-                                      one<Seq, I>(base_index + Seq::layout.index_offset[I], state[I])),
-                                  0)...};
+            const int order[] = {(state = forward_one<Seq, I>(base_index + Seq::layout.index_offset[I], state), 0)...};
             (void)order;
-        }(std::make_index_sequence<n>{});
-        first[n] = k;
-        double g = 1.0;  // gradient at layer i's output, relative to Seq's output
-        for (std::size_t i = n; i-- > 0;) {
-            scale(first[i], first[i + 1], g);
-            g *= chi[i];
-        }
-        return {state[n], g};
+        }(std::make_index_sequence<Seq::count>{});
+        return state;
     }
 
     template <class Seq, std::size_t I>
-    constexpr mean_field_gain one(std::size_t index, mean_field in) {
+    constexpr mean_field forward_one(std::size_t index, mean_field in) {
         using B = typename Seq::template bound<I>;
         if constexpr (flow_repeat_bound<B>) {
             using block = typename B::block;
             constexpr std::size_t copies = B::index_span / block::index_span;
-            std::array<double, copies> chi{};
-            std::array<std::size_t, copies + 1> first{};
             mean_field state = in;
-            for (std::size_t r = 0; r < copies; ++r) {
-                first[r] = k;
-                const mean_field_gain s = walk<block>(index + r * block::index_span, state);
-                state = s.out;
-                chi[r] = s.chi;
-            }
-            first[copies] = k;
-            double g = 1.0;
-            for (std::size_t r = copies; r-- > 0;) {
-                scale(first[r], first[r + 1], g);
-                g *= chi[r];
-            }
-            return {state, g};
+            for (std::size_t r = 0; r < copies; ++r) state = forward<block>(index + r * block::index_span, state);
+            return state;
         } else if constexpr (flow_residual_bound<B>) {
-            // The block's layers report the gradient that flowed through F, relative to the
-            // block's output (the identity path bypasses them).
+            // The block's layers report the gradient that flowed through F (the identity path
+            // bypasses them).
             path[depth++] = index;
-            const mean_field_gain f = walk<typename B::inner>(0, in);
-            mean_field_gain result = residual_mean_field(in, f);
+            const mean_field f = forward<typename B::inner>(0, in);
+            flow_entry entry{};
+            entry.in = in;
+            entry.branch = f;
+            entry.n = B::n_in;
+            entry.n_out = B::n_out;
+            mean_field y = residual_output(in, f);
             if constexpr (B::projection) {
                 const double v = dense<B::n_out>::init_policy::variance(init::fan{B::n_in, B::n_out});
-                result = projection_mean_field(in, f, v, B::n_in);
-                record(B::inner::index_span, true, in, floored(static_cast<double>(B::n_in) * v));
+                const mean_field_gain s = dense_mean_field(v, B::n_in, B::n_out, in);
+                entry.back = s.back;
+                entry.shortcut = s.out;
+                y = mean_field{f.q + s.out.q, f.m, f.unit_mean_sq + s.out.unit_mean_sq};
+                record(B::inner::index_span, true, in);
             }
+            entries[e++] = entry;
             --depth;
-            return result;
+            return y;
         } else {
             const mean_field_gain s = layer_of_t<typename Seq::template spec<I>>::mean_field_step(in, Seq::shapes[I]);
-            if constexpr (B::parameter_count > 0) record(index, false, in, floored(s.chi));
-            return s;
+            entries[e++] = flow_entry{s.back, in, {}, {}, Seq::shapes[I].size(), 0, B::parameter_count > 0};
+            if constexpr (B::parameter_count > 0) record(index, false, in);
+            return s.out;
+        }
+    }
+
+    struct back_result {
+        flow_state g{};
+        amplitude_map t{1, 0, 0, 0, 1, 0, 0, 0, 1};
+    };
+
+    template <class Seq>
+    constexpr back_result backward(flow_state g) {
+        back_result total{g};
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            const int order[] = {(total = backward_one<Seq, Seq::count - 1 - I>(total), 0)...};
+            (void)order;
+        }(std::make_index_sequence<Seq::count>{});
+        return total;
+    }
+
+    template <class Seq, std::size_t I>
+    constexpr back_result backward_one(back_result above) {
+        using B = typename Seq::template bound<I>;
+        if constexpr (flow_repeat_bound<B>) {
+            using block = typename B::block;
+            constexpr std::size_t copies = B::index_span / block::index_span;
+            for (std::size_t r = 0; r < copies; ++r) {
+                const back_result b = backward<block>(above.g);
+                above = {b.g, multiply(b.t, above.t)};
+            }
+            return above;
+        } else if constexpr (flow_residual_bound<B>) {
+            const flow_entry& entry = entries[--e];
+            const flow_state& g = above.g;
+            if constexpr (B::projection) {
+                const mean_field y{entry.branch.q + entry.shortcut.q, entry.branch.m,
+                                   entry.branch.unit_mean_sq + entry.shortcut.unit_mean_sq};
+                const flow_state gs = entry.back.apply(g);
+                out[--k].squared_norm = dot(norm_row(entry.in, entry.n), gs);
+                const back_result b = backward<typename B::inner>(projection_branch_state(entry.shortcut, y, entry.n_out, g));
+                amplitude_map t{};
+                for (std::size_t i = 0; i < 9; ++i) t[i] = b.t[i] + entry.back.t[i];
+                return {projection_sum(g, b.g, b.t, gs, entry.back.t), multiply(t, above.t)};
+            } else {
+                const mean_field y = residual_output(entry.in, entry.branch);
+                const back_result b = backward<typename B::inner>(residual_branch_state(entry.in, y, entry.n, g));
+                const amplitude_map t_fp = multiply(b.t, {1, entry.in.m, entry.in.m, 0, 1, 0, 0, 0, 1});
+                const amplitude_map t{1 + t_fp[0], entry.branch.m + t_fp[1], entry.branch.m + t_fp[2],
+                                      t_fp[3],     1 + t_fp[4],              t_fp[5],
+                                      t_fp[6],     t_fp[7],                  1 + t_fp[8]};
+                return {residual_sum(entry.in, entry.branch, entry.n, g, b.g, b.t), multiply(t, above.t)};
+            }
+        } else {
+            const flow_entry& entry = entries[--e];
+            const flow_state g = entry.back.apply(above.g);
+            if (entry.recorded) out[--k].squared_norm = dot(norm_row(entry.in, entry.n), g);
+            return {g, multiply(entry.back.t, above.t)};
         }
     }
 };
@@ -269,8 +340,13 @@ struct gradient_flow_of {
             constexpr std::size_t n = reported_count<seq>();
             gradient_flow_prediction<n> p{};
             if constexpr (n > 0) {
-                flow_walker w{p.layers.data()};
-                (void)w.template walk<seq>(0, mean_field{1.0, 0.0, 0.0});
+                std::array<flow_entry, entry_count<seq>()> entries{};
+                flow_walker w{p.layers.data(), entries.data()};
+                (void)w.template forward<seq>(0, mean_field{1.0, 0.0, 0.0});
+                flow_state top{};
+                top[0] = 1.0;  // a random output gradient: incoherent
+                (void)w.template backward<seq>(top);
+                for (std::size_t i = 0; i < n; ++i) p.layers[i].squared_norm = floored(p.layers[i].squared_norm);
                 const double last = p.layers[n - 1].squared_norm;
                 for (std::size_t i = 0; i < n; ++i) {
                     predicted_layer& l = p.layers[i];

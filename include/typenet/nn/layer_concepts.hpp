@@ -17,10 +17,13 @@
 //   `static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)`:
 // given the statistics of its input (q = E[h^2], m = E[h] and unit_mean_sq, the mean square of
 // the units' batch means; nn/detail/mean_field.hpp) and its input shape, it returns its output
-// statistics and chi = ||dL/d input||^2 / ||dL/d output||^2, the factor by which it scales the
-// squared norm of the back-propagated gradient (total norms, over units and rows). dense:
-// chi = n_in Var(W) (from the init policy's variance(fan)); an activation phi: chi = E[phi'(z)^2]
-// for z ~ N(m, q - m^2); flatten: 1; repeat: its block's steps N times; residual: 1 + chi_F.
+// statistics and its backward map: how the state of the back-propagated gradient at its output
+// (the squared norm of its incoherent part and the covariance of its components along 1, the
+// units' means and the values themselves; total norms, over units and rows) maps to its input.
+// dense: the incoherent part scales by n_in Var(W) (from the init policy's variance(fan));
+// an activation phi: by E[phi'(z)^2] for z ~ N(m, q - m^2); flatten: identity; repeat: its
+// block's maps N times; residual: both paths' images added. Build maps with the helpers of
+// nn/detail/mean_field.hpp (from_amplitudes, norm_row).
 // A layer without it is still a layer; only asking for a prediction is then an error.
 #pragma once
 

@@ -30,6 +30,12 @@ struct gaussian_moments_t {
     double second = 0;  // E[F(z)^2]
     double slope = 0;   // E[D(z)]
     double gain = 0;    // E[D(z)^2]
+    // For the coherent part of the backward state (nn/detail/mean_field.hpp):
+    double slope_z = 0;   // E[(z - m) D(z)]
+    double df = 0;        // E[D(z) F(z)]
+    double df_z = 0;      // E[(z - m) D(z) F(z)]
+    double d2f = 0;       // E[D(z)^2 F(z)]
+    double d2f2 = 0;      // E[D(z)^2 F(z)^2]
 };
 
 template <class F, class D>
@@ -37,7 +43,7 @@ constexpr gaussian_moments_t gaussian_moments(double m, double var) {
     if (!(var > 1e-300)) {  // a point mass
         const double f = constexpr_evaluate<F>(m);
         const double d = constexpr_evaluate<D>(m);
-        return {f, f * f, d, d * d};
+        return {f, f * f, d, d * d, 0, d * f, 0, d * d * f, d * d * f * f};
     }
     constexpr std::array<double, 4> node{0.18343464249564980494, 0.52553240991632898582, 0.79666647741362673959,
                                          0.96028985649753623168};
@@ -71,10 +77,16 @@ constexpr gaussian_moments_t gaussian_moments(double m, double var) {
             const double wi = w[i % 16];
             const double f = constexpr_evaluate<F>(z);
             const double d = constexpr_evaluate<D>(z);
+            const double dz = z - m, df = d * f;
             g.mean += wi * f;
             g.second += wi * f * f;
             g.slope += wi * d;
             g.gain += wi * d * d;
+            g.slope_z += wi * dz * d;
+            g.df += wi * df;
+            g.df_z += wi * dz * df;
+            g.d2f += wi * d * df;
+            g.d2f2 += wi * df * df;
         }
         return g;
     }
@@ -99,7 +111,8 @@ constexpr gaussian_moments_t gaussian_moments(double m, double var) {
     // The Gaussian weight of node k in panel p, exp(-t^2 / 2) at t = (z - m) / sigma, follows a
     // recurrence along p (equal steps delta): e_{p+1} = e_p r_p, r_{p+1} = r_p exp(-delta^2);
     // two exps per node index and piece instead of one per point (compile time is in exps).
-    double w_sum = 0, f_sum = 0, f2_sum = 0, d_sum = 0, d2_sum = 0;
+    double w_sum = 0, f_sum = 0, f2_sum = 0, d_sum = 0, d2_sum = 0, dz_sum = 0, df_sum = 0, dfz_sum = 0, d2f_sum = 0,
+           d2f2_sum = 0;
     for (std::size_t piece = 0; piece + 1 < n; ++piece) {
         const double a = cut[piece], c = cut[piece + 1];
         if (!(c > a)) continue;
@@ -121,33 +134,66 @@ constexpr gaussian_moments_t gaussian_moments(double m, double var) {
                 const double w = scale * e;
                 const double f = constexpr_evaluate<F>(z);
                 const double d = constexpr_evaluate<D>(z);
-                w_sum += w;
-                f_sum += w * f;
-                f2_sum += w * f * f;
-                d_sum += w * d;
-                d2_sum += w * d * d;
-                e *= r;
-                r *= step_ratio;
+                const double wdf = w * d * f;
+                // One statement: clang's constexpr step count is per statement, and this loop
+                // body runs at every point.
+                w_sum += w, f_sum += w * f, f2_sum += w * f * f, d_sum += w * d, d2_sum += w * d * d,
+                    dz_sum += w * d * (z - m), df_sum += wdf, dfz_sum += wdf * (z - m), d2f_sum += wdf * d,
+                    d2f2_sum += wdf * d * f, e *= r, r *= step_ratio;
             }
         }
     }
     // Dividing by the summed weights (instead of sigma sqrt(2 pi)) cancels the quadrature's error
     // on the Gaussian itself.
-    return {f_sum / w_sum, f2_sum / w_sum, d_sum / w_sum, d2_sum / w_sum};
+    return {f_sum / w_sum,   f2_sum / w_sum,  d_sum / w_sum,   d2_sum / w_sum,  dz_sum / w_sum,
+            df_sum / w_sum,  dfz_sum / w_sum, d2f_sum / w_sum, d2f2_sum / w_sum};
 }
 
 // phi applied unitwise to z ~ N(m, q - m^2). Each unit's batch mean mu_i passes through
 // g(mu) = E[phi(mu + noise)]; its spread over units is carried to first order (delta method,
 // exact for a linear phi): Var(g(mu)) = E[phi']^2 Var(mu).
+// Backward: dL/dz = phi'(z) dL/dy. The incoherent part r is scaled by E[phi'^2] (chi of the
+// plain theory). The coherent part a 1 + b u_y + c y (u_y ~ its mean m_y, the spread
+// incoherent) becomes a phi'(z) + c phi'(z) phi(z): each function f(z) is split, by regression
+// over z's distribution, into alpha + gamma z (gamma = E[(z - m) f] / var = E[f'] by Stein's
+// lemma, what a dense before it maps coherently) and a remainder that joins r.
 template <class F>
 constexpr mean_field_gain activation_mean_field(mean_field in) {
     using D = derivative_t<F>;
-    const double var = in.q - in.m * in.m;
-    const gaussian_moments_t g = gaussian_moments<F, D>(in.m, var > 0 ? var : 0.0);
+    double var = in.q - in.m * in.m;
+    if (!(var > 0)) var = 0;
+    const gaussian_moments_t g = gaussian_moments<F, D>(in.m, var);
     const double spread = in.unit_mean_sq - in.m * in.m;
     double unit_mean_sq = g.mean * g.mean + g.slope * g.slope * (spread > 0 ? spread : 0.0);
     if (unit_mean_sq > g.second) unit_mean_sq = g.second;
-    return {{g.second, g.mean, unit_mean_sq}, g.gain};
+    const mean_field out{g.second, g.mean, unit_mean_sq};
+
+    const double b1 = var > 1e-300 ? g.slope_z / var : 0.0, b2 = var > 1e-300 ? g.df_z / var : 0.0;
+    const double a1 = g.slope - b1 * in.m, a2 = g.df - b2 * in.m;
+    double r11 = g.gain - g.slope * g.slope - b1 * b1 * var;
+    double r22 = g.d2f2 - g.df * g.df - b2 * b2 * var;
+    const double r12 = g.d2f - g.slope * g.df - b1 * b2 * var;
+    r11 = r11 > 0 ? r11 : 0.0;
+    r22 = r22 > 0 ? r22 : 0.0;
+    // b u_y first becomes b m_y along 1 (t = [[a1, 0, a2], 0, [b1, 0, b2]] * [[1, m_y, 0], 0, [0, 0, 1]]).
+    const double my = out.m, uy = out.unit_mean_sq - my * my > 0 ? out.unit_mean_sq - my * my : 0.0;
+    flow_map f = from_amplitudes({a1, a1 * my, a2, 0, 0, 0, b1, b1 * my, b2});
+    const double n = 1.0;  // per unit; scaled by the width in scale_rows below
+    f.m[0] = g.gain;
+    f.m[1] = n * r11;
+    f.m[2] = n * 2 * r11 * my;
+    f.m[3] = n * 2 * r12;
+    f.m[4] = n * (r11 * my * my) + g.gain * n * uy;
+    f.m[5] = n * 2 * r12 * my;
+    f.m[6] = n * r22;
+    f.m[7 * flow_dim + 7] = g.gain;
+    return {out, f};
+}
+
+// The coherent-to-incoherent terms of a map count per unit; a layer of width n scales them.
+constexpr mean_field_gain with_width(mean_field_gain s, std::size_t n) {
+    for (std::size_t j = 1; j < 7; ++j) s.back.m[j] *= static_cast<double>(n);
+    return s;
 }
 
 }  // namespace typenet::detail

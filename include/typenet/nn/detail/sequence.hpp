@@ -34,8 +34,8 @@ namespace typenet::detail {
 template <std::size_t Position, class Layer, class Input>
 struct check_junction {
     static_assert(layer_accepts<Layer, Input>,
-                  "typenet: network: a layer cannot take the shape its predecessor gives; tn::dense takes a rank-1 "
-                  "input, so put tn::flatten before it (see Position, Layer and Input in check_junction)");
+                  "typenet: network: a layer cannot take the shape its predecessor gives; tn::dense, tn::batch_norm and "
+                  "tn::layer_norm take a rank-1 input, so put tn::flatten before them (see Position, Layer and Input in check_junction)");
     static constexpr bool value = true;
 };
 

@@ -33,10 +33,13 @@ struct activation_layer {
     static constexpr bool accepts(dims) { return true; }
     static constexpr dims output_dims(dims in) { return in; }
     static std::string describe() { return A::describe(); }
-    // Gradient-flow prediction: for z ~ N(m, q - m^2), out q = E[phi(z)^2], m = E[phi(z)],
-    // chi = E[phi'(z)^2], integrated at compile time from the function's expression and its
-    // symbolic derivative (nn/detail/activation_mean_field.hpp).
-    static constexpr mean_field_gain mean_field_step(mean_field in, dims) { return activation_mean_field<function>(in); }
+    // Gradient-flow prediction: for z ~ N(m, q - m^2), out q = E[phi(z)^2], m = E[phi(z)]; the
+    // incoherent gradient scales by E[phi'(z)^2], and the coherent part maps through phi' and
+    // phi' phi (nn/detail/activation_mean_field.hpp), integrated at compile time from the
+    // function's expression and its symbolic derivative.
+    static constexpr mean_field_gain mean_field_step(mean_field in, dims d) {
+        return with_width(activation_mean_field<function>(in), d.size());
+    }
 
     template <class In>
     struct bind : parameterless_layer<In, In> {

@@ -49,8 +49,8 @@ struct batch_norm {
     static constexpr detail::dims output_dims(detail::dims in) { return in; }
     static std::string describe() { return "batch_norm"; }
     // Gradient-flow prediction (training mode, weight 1 and bias 0 as at the start): every unit
-    // leaves with mean 0 and E[y^2] = var / (var + eps), var its variance over the batch, and
-    // chi = 1 / (var + eps) (detail::batch_norm_mean_field).
+    // leaves with mean 0 and E[y^2] = var / (var + eps), var its variance over the batch; the
+    // gradient scales by 1 / (var + eps) (detail::batch_norm_mean_field).
     static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims) {
         return detail::batch_norm_mean_field(in, eps);
     }

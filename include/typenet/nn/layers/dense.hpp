@@ -36,14 +36,15 @@ struct dense {
     static constexpr bool accepts(detail::dims in) { return in.rank == 1; }
     static constexpr detail::dims output_dims(detail::dims) { return detail::dims{1, {N}}; }
     static std::string describe() { return "dense<" + std::to_string(N) + ", " + Init::name + ">"; }
-    // Gradient-flow prediction (nn/detail/mean_field.hpp): q_out = n_in Var(W) q_in, m_out = 0,
-    // chi = ||dL/dx||^2 / ||dL/dy||^2 = n_in Var(W), since dL/dx = W^T dL/dy; Var(W) comes from
-    // the init policy (a policy without variance(fan) makes the layer unpredictable).
+    // Gradient-flow prediction (nn/detail/mean_field.hpp): q_out = n_in Var(W) q_in, m_out = 0;
+    // the incoherent gradient scales by n_in Var(W) (dL/dx = W^T dL/dy), the parts along the
+    // output come back along the input by n_out Var(W); Var(W) comes from the init policy (a
+    // policy without variance(fan) makes the layer unpredictable).
     static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
         requires requires(init::fan f) { { Init::variance(f) } -> std::convertible_to<double>; }
     {
         const std::size_t n_in = in_dims.size();
-        return detail::dense_mean_field(Init::variance(init::fan{n_in, N}), n_in, in);
+        return detail::dense_mean_field(Init::variance(init::fan{n_in, N}), n_in, N, in);
     }
 
     template <class In>

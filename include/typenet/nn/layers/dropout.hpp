@@ -19,6 +19,7 @@
 #include <typenet/kernels/lanes.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/mean_field.hpp>
 #include <typenet/nn/detail/pass.hpp>
 
 #include <algorithm>
@@ -66,6 +67,11 @@ struct dropout {
         char buffer[32];
         const auto end = std::to_chars(buffer, buffer + sizeof buffer, p).ptr;
         return "dropout(p=" + std::string(buffer, end) + ")";
+    }
+    // Gradient-flow prediction, training mode: q / (1 - p), the means kept; the gradient scales
+    // by 1 / (1 - p); p = 1 passes none, a zero gain (detail::dropout_mean_field).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims) {
+        return detail::dropout_mean_field(in, in_dims.size(), p);
     }
 
     template <class In>

@@ -22,7 +22,7 @@ struct flatten {
     static constexpr detail::dims output_dims(detail::dims in) { return detail::dims{1, {in.size()}}; }
     static std::string describe() { return "flatten"; }
     // Gradient-flow prediction: the identity (values and gradients are only re-indexed).
-    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims) { return {in, 1.0}; }
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims) { return {in}; }
 
     template <class In>
     struct bind : detail::parameterless_layer<In, shape<In::size>> {

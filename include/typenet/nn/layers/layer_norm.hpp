@@ -13,6 +13,7 @@
 #include <typenet/kernels/normalization.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
+#include <typenet/nn/detail/mean_field.hpp>
 #include <typenet/nn/detail/parameter_info.hpp>
 #include <typenet/nn/detail/pass.hpp>
 
@@ -40,6 +41,12 @@ struct layer_norm {
     static constexpr bool accepts(detail::dims in) { return in.rank == 1; }
     static constexpr detail::dims output_dims(detail::dims in) { return in; }
     static std::string describe() { return "layer_norm"; }
+    // Gradient-flow prediction (weight 1, bias 0 as at the start): each row leaves with mean 0
+    // and E[y^2] = v / (v + eps), v the row's variance; the gradient scales by (n - 2) / n /
+    // (v + eps), and its common mode and part along y are removed (detail::layer_norm_mean_field).
+    static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims) {
+        return detail::layer_norm_mean_field(in, in_dims.size(), eps);
+    }
 
     template <class In>
     struct bind {

@@ -41,11 +41,11 @@ struct repeat {
     static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
         requires(predictable_layer<Layers> && ...)
     {
-        detail::mean_field_gain total{in, 1.0};
+        detail::mean_field_gain total{in};
         for (std::size_t n = 0; n < N; ++n) {
             const detail::mean_field_gain g = detail::block_mean_field<Layers...>(total.out, in_dims);
             total.out = g.out;
-            total.chi *= g.chi;
+            total.back = detail::then(total.back, g.back);
         }
         return total;
     }

@@ -195,12 +195,14 @@ struct residual {
     static constexpr bool accepts(detail::dims in) { return detail::block_output<Layers...>(in).rank <= detail::max_rank; }
     static constexpr detail::dims output_dims(detail::dims in) { return in; }
     static std::string describe() { return detail::describe_block<Layers...>("residual"); }
-    // Gradient-flow prediction: q_out = q_in + q_F + 2 m_in m_F, chi = 1 + chi_F (F's output is
-    // uncorrelated with x at initialisation; see detail::residual_mean_field).
+    // Gradient-flow prediction: q_out = q_in + q_F + 2 m_in m_F (F's output is uncorrelated
+    // with x at initialisation); backward, both paths' images add, with their coherent parts'
+    // cross terms (detail::residual_sum, nn/detail/mean_field.hpp).
     static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
         requires(predictable_layer<Layers> && ...)
     {
-        return detail::residual_mean_field(in, detail::block_mean_field<Layers...>(in, in_dims));
+        const detail::mean_field_gain f = detail::block_mean_field<Layers...>(in, in_dims);
+        return {detail::residual_output(in, f.out), detail::residual_map(in, f.out, in_dims.size(), f.back)};
     }
 
     template <class In>
@@ -226,14 +228,17 @@ struct residual_projection {
     static constexpr detail::dims output_dims(detail::dims in) { return detail::block_output<Layers...>(in); }
     static std::string describe() { return detail::describe_block<Layers...>("residual_projection"); }
     // Gradient-flow prediction: F's step plus the shortcut's (a dense<out> with its default
-    // init): moments and chi add (see detail::projection_mean_field).
+    // init): moments add, and so do both paths' images (see detail::projection_map).
     static constexpr detail::mean_field_gain mean_field_step(detail::mean_field in, detail::dims in_dims)
         requires(predictable_layer<Layers> && ...)
     {
         const std::size_t n_in = in_dims.size(), n_out = detail::block_output<Layers...>(in_dims).size();
         using shortcut_init = typename dense<1>::init_policy;
-        return detail::projection_mean_field(in, detail::block_mean_field<Layers...>(in, in_dims),
-                                             shortcut_init::variance(init::fan{n_in, n_out}), n_in);
+        const detail::mean_field_gain f = detail::block_mean_field<Layers...>(in, in_dims);
+        const detail::mean_field_gain s =
+            detail::dense_mean_field(shortcut_init::variance(init::fan{n_in, n_out}), n_in, n_out, in);
+        const detail::mean_field y{f.out.q + s.out.q, f.out.m, f.out.unit_mean_sq + s.out.unit_mean_sq};
+        return {y, detail::projection_map(s.out, y, n_out, f.back, s.back)};
     }
 
     template <class In>
