@@ -163,6 +163,20 @@ BOOST_AUTO_TEST_CASE(a_one_row_training_batch_is_refused_and_changes_nothing) {
     for (std::size_t k = 0; k < m.parameters().size(); ++k) BOOST_TEST(m.parameters()[k] == before.parameters()[k]);
 }
 
+// The running statistics move in the forward pass; when the loss then refuses the labels, the
+// step must still change nothing.
+BOOST_AUTO_TEST_CASE(a_step_whose_labels_are_refused_changes_nothing) {
+    bn_net<float> m{tn::seed{2}};
+    tn::trainer<bn_net<float>, tn::loss::softmax_cross_entropy> fit{m};
+    const auto x = input<bn_net<float>>(4);
+    const std::vector<float> before(m.buffers().begin(), m.buffers().end());
+    BOOST_CHECK_THROW(fit.step(x, std::vector<std::int32_t>{0, 1, 1}), tn::shape_error);      // 3 labels, 4 rows
+    BOOST_CHECK_THROW(fit.step(x, std::vector<std::int32_t>{0, 1, 7, 0}), tn::index_error);   // class 7 of 2
+    BOOST_TEST(std::vector<float>(m.buffers().begin(), m.buffers().end()) == before);
+    fit.step(x, std::vector<std::int32_t>{0, 1, 1, 0});
+    BOOST_TEST(double(m.parameter("1.num_batches_tracked")[0]) == 1.0);
+}
+
 BOOST_AUTO_TEST_CASE(copies_and_npz_files_keep_the_buffers) {
     bn_net<float> m{tn::seed{5}};
     tn::trainer<bn_net<float>, tn::loss::mse> fit{m, {.optimiser = {.learning_rate = 0.05}}};

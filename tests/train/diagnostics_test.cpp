@@ -281,6 +281,8 @@ struct trainer_layout_before {
         std::uint64_t seed;
     } options;
     tn::detail::dynamic_storage<typename Net::value_type> grads, state, acts, work, dy;
+    // The buffers' backup for a failed pass (nothing for a network without buffers).
+    [[no_unique_address]] tn::detail::buffers_backup_t<Net, typename Net::value_type> buffers_backup;
     std::size_t rows_capacity, steps;
     typename Net::value_type last_norm;
     bool norm_valid;

@@ -43,7 +43,9 @@ struct options {
 struct layer_norms {
     double weight_gradient = 0;  // dL/dW: every parameter of the layer that is not a bias
     double bias_gradient = 0;    // dL/db (0 for a layer without bias)
-    double input_gradient = 0;   // dL/dh at the layer's input, when has_input_gradient
+    double input_gradient = 0;   // dL/dh at the layer's input, when has_input_gradient (for the first
+                                 // layer inside a residual block: through the block's branch only,
+                                 // before the identity path adds its part; docs/diagnostics.md)
     double weight = 0;           // |W| before the update
     bool has_input_gradient = false;
 };
@@ -283,7 +285,8 @@ public:
             h.growth_factor = streak_ ? h.gradient_norm / streak_start_norm_ : 1.0;
         }
         const std::size_t cap = heads_.size();
-        if (cap == 0 || h.step % options_.every != 0) return;
+        // settings() is writable: every = 0 means "keep every step", as at construction.
+        if (cap == 0 || (options_.every > 1 && h.step % options_.every != 0)) return;
         heads_[ring_next_] = h;
         std::copy(current_.begin(), current_.end(), ring_.begin() + static_cast<std::ptrdiff_t>(ring_next_ * names_.size()));
         ring_next_ = (ring_next_ + 1) % cap;

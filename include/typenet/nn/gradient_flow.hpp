@@ -376,6 +376,7 @@ struct decimal_form {
 };
 constexpr decimal_form to_decimal(double r) {
     if (!(r > 0)) return {};
+    if (!(r < 1e308)) return {999, 308};  // infinite: the largest form, rather than an endless loop
     int e = 0;
     while (r >= 10.0) r /= 10.0, ++e;
     while (r < 1.0) r *= 10.0, --e;

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -88,9 +89,18 @@ public:
     basic_network(seed s) : params_(state_size) {  // NOLINT
         sequence::initialize(params_.data(), params_.data() + parameter_count, s.value, 0);
     }
-    basic_network(const basic_network& o) : params_(state_size) { std::copy_n(o.params_.data(), state_size, params_.data()); }
+    /// (Copying a moved-from network gives a moved-from network.)
+    basic_network(const basic_network& o)
+        : params_(o.params_.data() ? detail::dynamic_storage<T>(state_size) : detail::dynamic_storage<T>()) {
+        if (o.params_.data()) std::copy_n(o.params_.data(), state_size, params_.data());
+    }
     basic_network(basic_network&&) noexcept = default;
     basic_network& operator=(const basic_network& o) {
+        if (this == &o) return *this;
+        if (!o.params_.data()) {
+            params_ = detail::dynamic_storage<T>();
+            return *this;
+        }
         if (!params_.data()) params_ = detail::dynamic_storage<T>(state_size);
         std::copy_n(o.params_.data(), state_size, params_.data());
         return *this;
@@ -106,6 +116,7 @@ public:
         detail::dynamic_storage<T> acts(rows * sequence::activation_size);
         output_batch out(rows);
         if (rows == 0) return out;
+        if (!params_.data()) throw std::logic_error("typenet: network: this network was moved from; assign it first");
         detail::forward_pass<T> pass;
         pass.buffers = params_.data() + parameter_count;
         const T* y = sequence::forward(params_.data(), x.data(), acts.data(), rows, pass);

@@ -58,7 +58,7 @@ private:
 namespace nan_guard {
 
 struct options {
-    bool check_update = true;  // also test (and undo) an update that makes a parameter non-finite
+    bool check_update = true;  // also test (and undo) an update that makes a parameter non-finite; read once, at construction
 };
 
 /// Throws tn::non_finite_error naming the step and the layer.

@@ -114,7 +114,15 @@ template <class T>
 struct guard_state {
     dynamic_storage<T> backup;  // [parameters | optimiser state] when check_update, then buffers
     std::size_t skipped = 0;
+    bool check_update = false;  // read once, at construction: backup was sized for it
 };
+// Where a trainer keeps the buffers (running statistics) while a pass may still fail; nothing
+// for a network without buffers.
+struct no_buffers_backup {
+    explicit constexpr no_buffers_backup(std::size_t) noexcept {}
+};
+template <class Net, class T>
+using buffers_backup_t = std::conditional_t<(Net::buffer_count > 0), dynamic_storage<T>, no_buffers_backup>;
 
 template <class P, class Net>
 struct recorder_for {
@@ -212,8 +220,9 @@ public:
 
     trainer(Net& model, options o = {})
         : model_(model), options_(o), grads_(Net::parameter_count), state_(Optimiser::state_slots * Net::parameter_count),
-          recorder_(o.diagnostics) {
+          buffers_before_(Net::buffer_count), recorder_(o.diagnostics) {
         if constexpr (guarded) {
+            guard_.check_update = o.nan_guard.check_update;
             const std::size_t n = backup_buffers_at() + Net::buffer_count;
             if (n > 0) guard_.backup = detail::dynamic_storage<T>(n);
         }
@@ -236,12 +245,12 @@ public:
         const T norm = Clip::needs_norm ? last_norm_ : T(0);
         const auto transform = Clip::make(options_.clip, norm);
         if constexpr (guarded) {
-            if (options_.nan_guard.check_update) save_update_state();
+            if (guard_.check_update) save_update_state();
         }
         Optimiser::update(options_.optimiser, model_.parameters().data(), grads_.data(), state_.data(),
                           Net::parameter_count, steps_, transform);
         if constexpr (guarded) {
-            if (options_.nan_guard.check_update && reject_after_update(index)) return loss;
+            if (guard_.check_update && reject_after_update(index)) return loss;
         }
         if constexpr (recording) {
             const auto [after, fired] =
@@ -252,6 +261,9 @@ public:
     }
 
     /// Forward and backward only: fills gradients() and returns the loss; parameters unchanged.
+    /// It is a training pass: batch norm's running statistics move, as in a PyTorch forward in
+    /// training mode (and dropout draws the mask of the coming step). If the loss refuses the
+    /// labels (a wrong count, a class out of range), nothing changes.
     template <leaf_expression X, class Labels>
     T backward(const X& x, const Labels& labels) {
         // sizeof rather than ::value: a failed check then stops here, without a second error
@@ -269,9 +281,20 @@ public:
         pass.training = true;
         pass.buffers = pass.update = model_.buffers().data();
         pass.seed = options_.seed;
-        pass.step = steps_;
-        const T* y = sequence::forward(params, x.data(), acts_.data(), rows, pass);
-        const T loss = Loss::template evaluate<output_shape>(y, labels, dy_.data(), rows);
+        pass.step = step_index();
+        // The running statistics move in the forward pass; an exception before backward (the
+        // loss refusing the labels) puts them back, so a failed step changes nothing.
+        if constexpr (Net::buffer_count > 0) std::copy_n(model_.buffers().data(), Net::buffer_count, buffers_before_.data());
+        const T* y = nullptr;
+        T loss = 0;
+        try {
+            y = sequence::forward(params, x.data(), acts_.data(), rows, pass);
+            loss = Loss::template evaluate<output_shape>(y, labels, dy_.data(), rows);
+        } catch (...) {
+            if constexpr (Net::buffer_count > 0)
+                std::copy_n(buffers_before_.data(), Net::buffer_count, model_.buffers().data());
+            throw;
+        }
         if constexpr (recording) {
             // The recorder's per-layer squares add up to the global norm: no separate pass.
             recorder_.reserve(rows);
@@ -340,7 +363,7 @@ private:
 
     // --- NaN/Inf guard (only instantiated when chosen) ---
     std::size_t backup_buffers_at() const noexcept {
-        return options_.nan_guard.check_update ? (1 + Optimiser::state_slots) * Net::parameter_count : 0;
+        return guard_.check_update ? (1 + Optimiser::state_slots) * Net::parameter_count : 0;
     }
     void save_buffers() {
         if constexpr (Net::buffer_count > 0)
@@ -476,6 +499,7 @@ private:
     Net& model_;
     options options_;
     detail::dynamic_storage<T> grads_, state_, acts_, work_, dy_;
+    [[no_unique_address]] detail::buffers_backup_t<Net, T> buffers_before_;
     std::size_t rows_capacity_ = 0;
     std::size_t steps_ = 0;
     mutable T last_norm_ = 0;

@@ -127,7 +127,7 @@ struct residual_bind {
     static void initialize(T* p, T* b, std::uint64_t seed, std::size_t stream) {
         const std::size_t base = child_stream_base(stream);
         inner::initialize(p, b, seed, base);
-        if constexpr (Projection) shortcut::initialize(p + inner_parameters, b, seed, base + inner::index_span);
+        if constexpr (Projection) shortcut::initialize(p + inner_parameters, b + inner::buffer_count, seed, base + inner::index_span);
     }
 
     template <class T>
