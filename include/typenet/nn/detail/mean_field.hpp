@@ -275,6 +275,24 @@ constexpr flow_state residual_branch_state(mean_field in, mean_field y, std::siz
     return s;
 }
 
+// Two paths whose amplitude maps are u and w, both fed the amplitudes of g (covariance K):
+// their cross term X = u K w^T, added to s's amplitude covariance as X + X^T.
+constexpr void add_cross_covariance(flow_state& s, const flow_state& g, const amplitude_map& u_map,
+                                    const amplitude_map& w_map) {
+    const double* u = u_map.a;
+    const double* w = w_map.a;
+    for (std::size_t p = 0; p < 6; ++p) {
+        const std::size_t i = pair_i[p], j = pair_j[p];
+        double x = 0;
+        for (std::size_t q = 0; q < 6; ++q) {
+            const std::size_t k = pair_i[q], l = pair_j[q];
+            const double a = u[i * 3 + k] * w[j * 3 + l] + u[j * 3 + k] * w[i * 3 + l];
+            x += g.v[1 + q] * (k == l ? a : a + u[i * 3 + l] * w[j * 3 + k] + u[j * 3 + l] * w[i * 3 + k]);
+        }
+        s[1 + p] += x;
+    }
+}
+
 // The sum at x: the identity path passes g (c f and b u_f contribute their means along 1 and
 // the rest incoherently) and F's path its image u (state branch, amplitude map t_f applied to
 // the branch's amplitudes); the amplitudes add, so K gains the cross terms of both paths.
@@ -289,19 +307,7 @@ constexpr flow_state residual_sum(mean_field in, mean_field f, std::size_t n, co
     s[0] = g[0] + d * (amplitude_cov(g, 2, 2) * var + (2 * amplitude_cov(g, 1, 2) + amplitude_cov(g, 1, 1)) * spread) +
            branch[0];
     for (std::size_t i = 1; i < 7; ++i) s[i] += branch[i];
-    // X = t_id K t_fp^T; K_x gains X + X^T.
-    for (std::size_t p = 0; p < 6; ++p) {
-        const std::size_t i = pair_i[p], j = pair_j[p];
-        double x = 0;
-        for (std::size_t q = 0; q < 6; ++q) {
-            const std::size_t k = pair_i[q], l = pair_j[q];
-            const double* u = t_id.a;
-            const double* w = t_fp.a;
-            const double a = u[i * 3 + k] * w[j * 3 + l] + u[j * 3 + k] * w[i * 3 + l];
-            x += g.v[1 + q] * (k == l ? a : a + u[i * 3 + l] * w[j * 3 + k] + u[j * 3 + l] * w[i * 3 + k]);
-        }
-        s[1 + p] += x;
-    }
+    add_cross_covariance(s, g, t_id, t_fp);
     s[7] = branch[7];
     return s;
 }
@@ -318,18 +324,7 @@ constexpr flow_state projection_sum(const flow_state& g, const flow_state& branc
                                     const flow_state& shortcut, const amplitude_map& t_s) {
     flow_state s{};
     for (std::size_t i = 0; i < flow_dim; ++i) s[i] = branch[i] + shortcut[i];
-    for (std::size_t p = 0; p < 6; ++p) {
-        const std::size_t i = pair_i[p], j = pair_j[p];
-        double x = 0;
-        for (std::size_t q = 0; q < 6; ++q) {
-            const std::size_t k = pair_i[q], l = pair_j[q];
-            const double* u = t_f.a;
-            const double* w = t_s.a;
-            const double a = u[i * 3 + k] * w[j * 3 + l] + u[j * 3 + k] * w[i * 3 + l];
-            x += g.v[1 + q] * (k == l ? a : a + u[i * 3 + l] * w[j * 3 + k] + u[j * 3 + l] * w[i * 3 + k]);
-        }
-        s[1 + p] += x;
-    }
+    add_cross_covariance(s, g, t_f, t_s);
     return s;
 }
 
