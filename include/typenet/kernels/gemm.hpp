@@ -1,33 +1,179 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines gemm, C = A * B for row-major matrices: a plain, correct kernel. Its inner loop runs
-// along a row of B and C in SIMD vectors, so it vectorises without packing; the blocked,
-// register-tiled kernel with fused epilogues replaces it in the performance work.
+// Defines the blocked GEMM drivers around the micro-kernel (gemm_microkernel.hpp): one for a B
+// read in place (rows of B contiguous: dX = dZ W, dW = dZ^T X, matmul) and one for a B packed
+// into panels (the forward z = x W^T + b, whose W^T has no contiguous rows), with a hook on
+// every finished block of rows so an epilogue runs while the rows are hot.
 #pragma once
 
+#include <typenet/kernels/gemm_microkernel.hpp>
 #include <typenet/kernels/simd.hpp>
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 namespace typenet::kernels {
 
+namespace detail {
+
+// Runs f on a micro_tile<T, Arch, rows, nvec>, for 1 <= rows <= MR and 1 <= nvec <= NV given at
+// run time: the edges of C take smaller tiles, instantiated once each.
+template <class T, class Arch, std::size_t MR, std::size_t NV, class F>
+void with_tile(std::size_t rows, std::size_t nvec, F&& f) {
+    if constexpr (MR > 1) {
+        if (rows < MR) return with_tile<T, Arch, MR - 1, NV>(rows, nvec, f);
+    }
+    if constexpr (NV > 1) {
+        if (nvec < NV) return with_tile<T, Arch, MR, NV - 1>(rows, nvec, f);
+    }
+    micro_tile<T, Arch, MR, NV> tile;
+    f(tile);
+}
+
+// Per-thread scratch for packed operands: grows to the largest request and is then reused, so
+// steady-state training allocates nothing. Kernels use it as leaves: an epilogue running while
+// a packed operand is in use must not call a packing kernel itself.
+template <class T>
+T* scratch(std::size_t n) {
+    thread_local std::vector<T> area;
+    if (area.size() < n) area.resize(n);
+    return area.data();
+}
+
+}  // namespace detail
+
+/// Values of B packed by pack_transposed_panels: k rows plus one leading bias row, each padded
+/// to a whole number of SIMD vectors.
+template <class T, class Arch = simd::default_arch>
+constexpr std::size_t packed_panels_size(std::size_t n, std::size_t k) noexcept {
+    constexpr std::size_t w = simd::width_v<T, Arch>;
+    return (k + 1) * ((n + w - 1) / w * w);
+}
+
+/// Packs B = W^T, for W row-major [n, k] (a dense layer's [out, in] weights), into column
+/// panels of Tile::panel columns (the last one narrower, padded with zeros to whole
+/// vectors). Panel q starts at q * panel * (k + 1); its row 0 holds the bias (zeros when bias is
+/// null) and its row 1 + p holds W[j, p] for the panel's columns j.
+template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
+void pack_transposed_panels(std::size_t n, std::size_t k, const T* w, const T* bias, T* packed) noexcept {
+    constexpr std::size_t vw = simd::width_v<T, Arch>, panel = Tile::panel;
+    const std::size_t k_full = k / vw * vw;
+    for (std::size_t j0 = 0; j0 < n; j0 += panel) {
+        const std::size_t cols = std::min(panel, n - j0), pw = (cols + vw - 1) / vw * vw, full = cols / vw * vw;
+        T* dst = packed + j0 * (k + 1);
+        for (std::size_t jj = 0; jj < pw; ++jj) dst[jj] = (bias && jj < cols) ? bias[j0 + jj] : T(0);
+        dst += pw;
+        // Square blocks of whole vectors are transposed in registers, the edges element-wise.
+        for (std::size_t jj = 0; jj < full; jj += vw) {
+            const T* src = w + (j0 + jj) * k;
+            for (std::size_t p = 0; p < k_full; p += vw) simd::transpose_block<T, Arch>(src + p, k, dst + p * pw + jj, pw);
+            for (std::size_t p = k_full; p < k; ++p)
+                for (std::size_t l = 0; l < vw; ++l) dst[p * pw + jj + l] = src[l * k + p];
+        }
+        for (std::size_t p = 0; p < k; ++p)
+            for (std::size_t jj = full; jj < pw; ++jj) dst[p * pw + jj] = jj < cols ? w[(j0 + jj) * k + p] : T(0);
+    }
+}
+
+namespace detail {
+
+// One column panel of B as the driver sees it: row p of the panel at b + p * step, `cols`
+// columns, and the row every sum starts from (null: zeros).
+template <class T>
+struct b_panel {
+    std::size_t first_column, cols;
+    const T* b;
+    std::size_t step;
+    const T* init;
+};
+
+// The blocked loop nest shared by both drivers: blocks of the shared dimension, then column
+// panels, then blocks of rows; each tile lives in registers for one block of the shared
+// dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns are
+// final for it.
+template <class T, class Tile, class Arch, class ForEachPanel, class AfterRows>
+void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c, std::size_t ldc,
+                  std::size_t row_begin, std::size_t row_end, AfterRows&& after_rows) {
+    using tile = Tile;
+    constexpr std::size_t vw = tile::width;
+    for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += tile::depth) {
+        const std::size_t kc = std::min(tile::depth, k - k0);
+        const bool last_block = k0 + kc == k;
+        for_each_panel([&](const b_panel<T>& panel, bool last_panel) {
+            const std::size_t nvec = (panel.cols + vw - 1) / vw;
+            for (std::size_t i0 = row_begin; i0 < row_end; i0 += tile::mr) {
+                const std::size_t rows = std::min(tile::mr, row_end - i0);
+                const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
+                T* ci = c + i0 * ldc + panel.first_column;
+                with_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, [&](auto& t) {
+                    if (k0 == 0)
+                        t.start(panel.init);
+                    else
+                        t.resume(ci, ldc, panel.cols);
+                    t.run(kc, ai, panel.b + k0 * panel.step, panel.step);
+                    t.store(ci, ldc, rows, panel.cols);
+                });
+                if (last_block && last_panel) after_rows(i0, i0 + rows);
+            }
+        });
+        if (k == 0) break;
+    }
+}
+
+}  // namespace detail
+
+/// C(i, j) = bias(j) + sum_p A(i, p) B(p, j) for rows i in [row_begin, row_end) and all n
+/// columns, B packed by pack_transposed_panels with the same Tile. after_rows(i0, i1) is called on each block of
+/// rows once it is final, while it is still in cache.
+template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch, class AfterRows>
+void gemm_packed(std::size_t n, std::size_t k, strided_operand<T> a, const T* packed, T* c, std::size_t ldc,
+                 std::size_t row_begin, std::size_t row_end, AfterRows&& after_rows) {
+    using tile = Tile;
+    constexpr std::size_t vw = tile::width;
+    detail::gemm_blocked<T, Tile, Arch>(
+        k, a,
+        [&](auto&& f) {
+            for (std::size_t j0 = 0; j0 < n; j0 += tile::panel) {
+                const std::size_t cols = std::min(tile::panel, n - j0), pw = (cols + vw - 1) / vw * vw;
+                const T* base = packed + j0 * (k + 1);
+                f(detail::b_panel<T>{j0, cols, base + pw, pw, base}, j0 + cols == n);
+            }
+        },
+        c, ldc, row_begin, row_end, after_rows);
+}
+
+/// C(i, j) = sum_p A(i, p) B(p, j) for all m rows and columns j in [col_begin, col_end), where
+/// B's row p is contiguous at b + p * ldb. The last columns that do not fill a SIMD vector are
+/// copied into a zero-padded strip first (B cannot be read past its end). col_begin must be a
+/// multiple of the SIMD width.
+template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
+void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b, std::size_t ldb, T* c,
+                 std::size_t ldc, std::size_t col_begin, std::size_t col_end) {
+    using tile = Tile;
+    constexpr std::size_t vw = tile::width;
+    const std::size_t full_end = col_begin + (col_end - col_begin) / vw * vw, tail = col_end - full_end;
+    T* strip = nullptr;
+    if (tail > 0) {
+        strip = detail::scratch<T>(k * vw);
+        for (std::size_t p = 0; p < k; ++p)
+            for (std::size_t jj = 0; jj < vw; ++jj) strip[p * vw + jj] = jj < tail ? b[p * ldb + full_end + jj] : T(0);
+    }
+    detail::gemm_blocked<T, Tile, Arch>(
+        k, a,
+        [&](auto&& f) {
+            for (std::size_t j0 = col_begin; j0 < full_end; j0 += tile::panel) {
+                const std::size_t cols = std::min(tile::panel, full_end - j0);
+                f(detail::b_panel<T>{j0, cols, b + j0, ldb, nullptr}, tail == 0 && j0 + cols == full_end);
+            }
+            if (tail > 0) f(detail::b_panel<T>{full_end, tail, strip, vw, nullptr}, true);
+        },
+        c, ldc, 0, m, [](std::size_t, std::size_t) {});
+}
+
 /// C[m x n] = A[m x k] * B[k x n]; all row-major and contiguous; C must not alias A or B.
 template <class T, class Arch = simd::default_arch>
-void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b, T* c) noexcept {
-    constexpr std::size_t w = simd::width_v<T, Arch>;
-    std::fill(c, c + m * n, T(0));
-    for (std::size_t i = 0; i < m; ++i) {
-        T* crow = c + i * n;
-        for (std::size_t p = 0; p < k; ++p) {
-            const T aip = a[i * k + p];
-            const T* brow = b + p * n;
-            const simd::vec<T, Arch> av(aip);
-            std::size_t j = 0;
-            for (const std::size_t j_end = n - n % w; j < j_end; j += w)
-                simd::store(crow + j, simd::fma(av, simd::load<Arch>(brow + j), simd::load<Arch>(crow + j)));
-            for (; j < n; ++j) crow[j] += aip * brow[j];
-        }
-    }
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b, T* c) {
+    gemm_direct<T, gemm_tile<T, Arch>, Arch>(m, k, strided_operand<T>{a, k, 1}, b, n, c, n, 0, n);
 }
 
 /// out[n x m] = in[m x n] transposed.

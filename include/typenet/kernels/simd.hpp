@@ -104,4 +104,64 @@ T reduce_min(const vec<T, Arch>& v) noexcept {
     return *std::min_element(lanes, lanes + vec<T, Arch>::size);
 }
 
+/// dst(q, l) = src(l, q) for a square block of width_v<T, Arch> rows and columns: row l of the
+/// source at src + l * src_stride, row q of the result at dst + q * dst_stride. AVX-512 does it
+/// in registers (unpack, then 128-bit lane shuffles); other instruction sets copy element-wise.
+template <class T, class Arch = default_arch>
+void transpose_block(const T* src, std::size_t src_stride, T* dst, std::size_t dst_stride) noexcept {
+#if defined(__AVX512F__)
+    // The zero-masked forms with a full mask: the plain ones start from _mm512_undefined_*,
+    // which g++ 12 reports as uninitialised wherever the intrinsics header was included first.
+    constexpr __mmask16 all16 = 0xFFFF;
+    constexpr __mmask8 all8 = 0xFF;
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>) {
+        __m512 r[16], t[16];
+        for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_ps(src + l * src_stride);
+        for (int l = 0; l < 16; l += 2) {
+            t[l] = _mm512_maskz_unpacklo_ps(all16, r[l], r[l + 1]);
+            t[l + 1] = _mm512_maskz_unpackhi_ps(all16, r[l], r[l + 1]);
+        }
+        for (int l = 0; l < 16; l += 4) {
+            const __m512d a = _mm512_castps_pd(t[l]), b = _mm512_castps_pd(t[l + 1]);
+            const __m512d c = _mm512_castps_pd(t[l + 2]), d = _mm512_castps_pd(t[l + 3]);
+            r[l] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, a, c));
+            r[l + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, a, c));
+            r[l + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, b, d));
+            r[l + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, b, d));
+        }
+        for (int h = 0; h < 16; h += 8)
+            for (int l = 0; l < 4; ++l) {
+                t[h + l] = _mm512_maskz_shuffle_f32x4(all16, r[h + l], r[h + l + 4], 0x88);
+                t[h + l + 4] = _mm512_maskz_shuffle_f32x4(all16, r[h + l], r[h + l + 4], 0xdd);
+            }
+        for (int l = 0; l < 8; ++l) {
+            _mm512_storeu_ps(dst + l * dst_stride, _mm512_maskz_shuffle_f32x4(all16, t[l], t[l + 8], 0x88));
+            _mm512_storeu_ps(dst + (l + 8) * dst_stride, _mm512_maskz_shuffle_f32x4(all16, t[l], t[l + 8], 0xdd));
+        }
+        return;
+    }
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, double>) {
+        __m512d r[8], t[8];
+        for (int l = 0; l < 8; ++l) r[l] = _mm512_loadu_pd(src + l * src_stride);
+        for (int l = 0; l < 8; l += 2) {
+            t[l] = _mm512_maskz_unpacklo_pd(all8, r[l], r[l + 1]);
+            t[l + 1] = _mm512_maskz_unpackhi_pd(all8, r[l], r[l + 1]);
+        }
+        for (int h = 0; h < 8; h += 4)
+            for (int l = 0; l < 2; ++l) {
+                r[h + l] = _mm512_maskz_shuffle_f64x2(all8, t[h + l], t[h + l + 2], 0x88);
+                r[h + l + 2] = _mm512_maskz_shuffle_f64x2(all8, t[h + l], t[h + l + 2], 0xdd);
+            }
+        for (int l = 0; l < 4; ++l) {
+            _mm512_storeu_pd(dst + l * dst_stride, _mm512_maskz_shuffle_f64x2(all8, r[l], r[l + 4], 0x88));
+            _mm512_storeu_pd(dst + (l + 4) * dst_stride, _mm512_maskz_shuffle_f64x2(all8, r[l], r[l + 4], 0xdd));
+        }
+        return;
+    }
+#endif
+    constexpr std::size_t n = width_v<T, Arch>;
+    for (std::size_t l = 0; l < n; ++l)
+        for (std::size_t q = 0; q < n; ++q) dst[q * dst_stride + l] = src[l * src_stride + q];
+}
+
 }  // namespace typenet::simd

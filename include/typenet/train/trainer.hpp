@@ -14,6 +14,7 @@
 #include <typenet/nn/optim/sgd.hpp>
 #include <typenet/train/detail/layer_table.hpp>
 #include <typenet/train/nan_guard.hpp>
+#include <typenet/train/parallel.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -196,6 +197,8 @@ class trainer {
                   "typenet: trainer: give at most one diagnostics policy");
     static_assert((0 + ... + int(detail::guard_policy<Policies>)) <= 1,
                   "typenet: trainer: give at most one nan_guard policy");
+    static_assert((0 + ... + int(detail::parallel_policy<Policies>)) <= 1,
+                  "typenet: trainer: give tn::parallel at most once");
     using diagnostics_policy = typename detail::recorder_of<Policies...>::policy;
     using guard_policy = typename detail::guard_of<Policies...>::policy;
 
@@ -207,6 +210,7 @@ public:
     using output_shape = typename Net::output_shape;
     static constexpr bool recording = !std::is_void_v<diagnostics_policy>;
     static constexpr bool guarded = !std::is_void_v<guard_policy>;
+    static constexpr bool threaded = detail::any_parallel_v<Policies...>;
     using recorder_type = typename detail::recorder_for<diagnostics_policy, Net>::type;
 
     struct options {
@@ -216,11 +220,13 @@ public:
         // Read once, at construction (then: diagnostics().settings()); empty when not chosen.
         [[no_unique_address]] typename detail::recorder_for<diagnostics_policy, Net>::options diagnostics{};
         [[no_unique_address]] typename detail::guard_for<guard_policy, T>::options nan_guard{};
+        // Read once, at construction (the pool's size); empty when tn::parallel is not chosen.
+        [[no_unique_address]] std::conditional_t<threaded, ::typenet::parallel::options, detail::no_parallel_options> parallel{};
     };
 
     trainer(Net& model, options o = {})
         : model_(model), options_(o), grads_(Net::parameter_count), state_(Optimiser::state_slots * Net::parameter_count),
-          buffers_before_(Net::buffer_count), recorder_(o.diagnostics) {
+          buffers_before_(Net::buffer_count), recorder_(o.diagnostics), pool_(o.parallel) {
         if constexpr (guarded) {
             guard_.check_update = o.nan_guard.check_update;
             const std::size_t n = backup_buffers_at() + Net::buffer_count;
@@ -276,6 +282,7 @@ public:
             return Loss::template evaluate<output_shape>(static_cast<const T*>(nullptr), labels, static_cast<T*>(nullptr), 0);
         }
         reserve(rows);
+        [[maybe_unused]] const auto threads = pool_.scope();  // kernels use the pool until backward returns
         const T* params = model_.parameters().data();
         detail::forward_pass<T> pass;
         pass.training = true;
@@ -506,6 +513,7 @@ private:
     mutable bool norm_valid_ = false;
     [[no_unique_address]] recorder_type recorder_;
     [[no_unique_address]] typename detail::guard_for<guard_policy, T>::state guard_;
+    [[no_unique_address]] detail::pool_holder<threaded> pool_;
 };
 
 }  // namespace typenet

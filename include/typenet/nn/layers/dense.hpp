@@ -81,7 +81,7 @@ struct dense {
         template <class T, class Epilogue>
         static void forward_fused(const T* p, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>&,
                                   Epilogue&& epilogue) {
-            kernels::dense_forward<T>(in, N, p, p + N * in, x, acts, rows, epilogue);
+            kernels::dense_forward<T, in, N>(in, N, p, p + N * in, x, acts, rows, epilogue);
         }
         template <class T>
         static void forward(const T* p, const T* x, T* acts, std::size_t rows, const detail::forward_pass<T>& pass) {
@@ -91,7 +91,7 @@ struct dense {
         template <class T, class Prologue>
         static void backward_fused(const T* p, const T* x, const T*, T* dy, T* dx, T* dp, T*, std::size_t rows,
                                    Prologue&& prologue) {
-            kernels::dense_backward<T>(in, N, p, x, dy, dp, dp + N * in, dx, rows, prologue);
+            kernels::dense_backward<T, in, N>(in, N, p, x, dy, dp, dp + N * in, dx, rows, prologue);
         }
         template <class T>
         static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* scratch, std::size_t rows) {

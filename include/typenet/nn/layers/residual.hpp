@@ -161,7 +161,7 @@ struct residual_bind {
         T* inner_work = work + rows * n_in;
         if constexpr (Projection) {
             T* w_grad = dp + inner_parameters;
-            kernels::dense_backward<T>(n_in, n_out, p + inner_parameters, x, dy, w_grad, w_grad + n_out * n_in,
+            kernels::dense_backward<T, n_in, n_out>(n_in, n_out, p + inner_parameters, x, dy, w_grad, w_grad + n_out * n_in,
                                        dx ? extra : nullptr, rows, [](std::size_t) {});
             observer.gradients(inner_parameters, shortcut::parameter_count);
             inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, observer);

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: BSL-1.0
+// Tests the blocked GEMM kernels against sums accumulated in long double, on every edge the
+// blocking has: rows and columns that do not fill a register tile or a SIMD vector, a shared
+// dimension longer than one cache block, and the per-block epilogue of the forward pass. The
+// same file is built once per instruction set (tests/CMakeLists.txt), so the SSE2, AVX2 and
+// AVX-512 paths are each checked where the machine has them.
+#include <typenet/kernels/dense.hpp>
+#include <typenet/kernels/gemm.hpp>
+#include <typenet/kernels/parallel.hpp>
+#include <typenet/kernels/thread_pool.hpp>
+#include <typenet/kernels/simd.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <random>
+#include <vector>
+
+namespace k = typenet::kernels;
+namespace simd = typenet::simd;
+
+namespace {
+
+template <class T>
+std::vector<T> random_values(std::size_t n, std::mt19937& g) {
+    std::normal_distribution<double> d;
+    std::vector<T> v(n);
+    for (auto& e : v) e = T(d(g));
+    return v;
+}
+
+// Relative error of a computed value against an exact sum, scaled by the sum of magnitudes (the
+// bound a floating-point dot product of that length obeys).
+template <class T>
+struct error_meter {
+    double worst = 0;
+    void add(long double exact, long double magnitude, T got) {
+        worst = std::max(worst, double(std::abs(exact - (long double)got) / (magnitude + 1e-30L)));
+    }
+};
+
+template <class T>
+double tolerance() {
+    return std::is_same_v<T, float> ? 2e-6 : 4e-15;
+}
+
+template <class T, std::size_t InHint = 0, std::size_t OutHint = 0>
+void check_dense(std::size_t rows, std::size_t in, std::size_t out) {
+    BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", " << sizeof(T) * 8 << "-bit") {
+        std::mt19937 g(unsigned(rows * 7919 + in * 131 + out));
+        const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
+                   dy = random_values<T>(rows * out, g);
+        std::vector<T> z(rows * out, T(-7)), dw(out * in, T(-7)), db(out, T(-7)), dx(rows * in, T(-7));
+        std::vector<std::size_t> order;
+        k::dense_forward<T, InHint, OutHint>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [&](std::size_t r) {
+            // the row is final when its epilogue runs
+            for (std::size_t o = 0; o < out; ++o) {
+                long double s = b[o];
+                for (std::size_t i = 0; i < in; ++i) s += (long double)x[r * in + i] * w[o * in + i];
+                if (std::abs(s - (long double)z[r * out + o]) > 1e-3L * (1 + std::abs(s))) {
+                    BOOST_ERROR("row " << r << " is not final when its epilogue runs");
+                    break;
+                }
+            }
+            order.push_back(r);
+        });
+        BOOST_TEST(order.size() == rows);
+        for (std::size_t r = 0; r < order.size(); ++r) BOOST_TEST(order[r] == r);
+
+        error_meter<T> forward, weights, bias, input;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < out; ++o) {
+                long double s = b[o], m = std::abs(b[o]);
+                for (std::size_t i = 0; i < in; ++i) {
+                    s += (long double)x[r * in + i] * w[o * in + i];
+                    m += std::abs((long double)x[r * in + i] * w[o * in + i]);
+                }
+                forward.add(s, m, z[r * out + o]);
+            }
+
+        auto dz = dy;
+        k::dense_backward<T, InHint, OutHint>(in, out, w.data(), x.data(), dz.data(), dw.data(), db.data(), dx.data(), rows,
+                             [&](std::size_t r) {
+                                 for (std::size_t o = 0; o < out; ++o) dz[r * out + o] *= T(2);
+                             });
+        for (std::size_t o = 0; o < out; ++o) {
+            long double s = 0, m = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+                s += 2 * (long double)dy[r * out + o];
+                m += std::abs(2 * (long double)dy[r * out + o]);
+            }
+            bias.add(s, m, db[o]);
+            for (std::size_t i = 0; i < in; ++i) {
+                long double sw = 0, mw = 0;
+                for (std::size_t r = 0; r < rows; ++r) {
+                    sw += 2 * (long double)dy[r * out + o] * x[r * in + i];
+                    mw += std::abs(2 * (long double)dy[r * out + o] * x[r * in + i]);
+                }
+                weights.add(sw, mw, dw[o * in + i]);
+            }
+        }
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t i = 0; i < in; ++i) {
+                long double s = 0, m = 0;
+                for (std::size_t o = 0; o < out; ++o) {
+                    s += 2 * (long double)dy[r * out + o] * w[o * in + i];
+                    m += std::abs(2 * (long double)dy[r * out + o] * w[o * in + i]);
+                }
+                input.add(s, m, dx[r * in + i]);
+            }
+        BOOST_TEST(forward.worst < tolerance<T>());
+        BOOST_TEST(weights.worst < tolerance<T>());
+        BOOST_TEST(bias.worst < tolerance<T>());
+        BOOST_TEST(input.worst < tolerance<T>());
+    }
+}
+
+// Shapes around every edge: 1 and the register tile's rows, one SIMD vector and a full panel,
+// each plus and minus one, a shared dimension past the cache block, and the workloads' shapes.
+template <class T>
+std::vector<std::size_t> edges() {
+    using tile = k::gemm_tile<T, simd::default_arch>;
+    std::vector<std::size_t> e{1, 2, tile::mr - 1, tile::mr, tile::mr + 1, tile::width - 1, tile::width, tile::width + 1,
+                               tile::panel - 1, tile::panel + 1};
+    return e;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(gemm)
+
+using value_types = std::tuple<float, double>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_exact_sums_on_every_edge, T, value_types) {
+    for (std::size_t rows : edges<T>())
+        for (std::size_t in : edges<T>())
+            for (std::size_t out : edges<T>()) check_dense<T>(rows, in, out);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_exact_sums_past_one_cache_block, T, value_types) {
+    using tile = k::gemm_tile<T, simd::default_arch>;
+    check_dense<T>(3, tile::depth + 5, 2 * tile::panel + 3);           // few rows: W read in place
+    check_dense<T>(2 * tile::mr + 3, 2 * tile::depth + 1, tile::panel);  // forward: two blocks of in
+    check_dense<T>(tile::depth + 7, 17, 9);                              // dW: two blocks of rows
+    check_dense<T>(64, 784, 10);                                         // the workloads' shapes
+    check_dense<T>(32, 64, 64);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_with_compile_time_tiles_match_exact_sums, T, value_types) {
+    // Layers pass their extents, which may choose wider panels (four vectors under AVX-512).
+    for (std::size_t rows : {1, 5, 6, 7, 32}) check_dense<T, 64, 64>(rows, 64, 64);
+    check_dense<T, 128, 256>(13, 128, 256);
+    check_dense<T, 256, 128>(64, 256, 128);
+    check_dense<T, 784, 10>(9, 784, 10);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_matches_exact_sums, T, value_types) {
+    for (std::size_t m : {1, 5, 17})
+        for (std::size_t n : {1, 7, 33, 70})
+            for (std::size_t kk : {0, 1, 9, 300}) {
+                std::mt19937 g(unsigned(m * 31 + n * 7 + kk));
+                const auto a = random_values<T>(m * kk, g), b = random_values<T>(kk * n, g);
+                std::vector<T> c(m * n, T(-7));
+                k::gemm<T>(m, n, kk, a.data(), b.data(), c.data());
+                error_meter<T> e;
+                for (std::size_t i = 0; i < m; ++i)
+                    for (std::size_t j = 0; j < n; ++j) {
+                        long double s = 0, mag = 0;
+                        for (std::size_t p = 0; p < kk; ++p) {
+                            s += (long double)a[i * kk + p] * b[p * n + j];
+                            mag += std::abs((long double)a[i * kk + p] * b[p * n + j]);
+                        }
+                        e.add(s, mag, c[i * n + j]);
+                    }
+                BOOST_TEST_CONTEXT("m " << m << ", n " << n << ", k " << kk) { BOOST_TEST(e.worst < tolerance<T>()); }
+            }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(row_split_gives_identical_rows, T, value_types) {
+    // Threads split the forward by rows: each row must come out bit-identical however the rows
+    // are grouped, so a parallel run equals a serial one.
+    const std::size_t rows = 29, in = 70, out = 45;
+    std::mt19937 g(5);
+    const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g);
+    std::vector<T> packed(k::packed_panels_size<T>(out, in)), whole(rows * out), parts(rows * out);
+    k::pack_transposed_panels<T>(out, in, w.data(), b.data(), packed.data());
+    const k::strided_operand<T> a{x.data(), in, 1};
+    k::gemm_packed<T>(out, in, a, packed.data(), whole.data(), out, 0, rows, [](std::size_t, std::size_t) {});
+    for (std::size_t r0 : {std::size_t(0), std::size_t(3), std::size_t(11), std::size_t(12)}) {
+        std::fill(parts.begin(), parts.end(), T(0));
+        k::gemm_packed<T>(out, in, a, packed.data(), parts.data(), out, 0, r0, [](std::size_t, std::size_t) {});
+        k::gemm_packed<T>(out, in, a, packed.data(), parts.data(), out, r0, rows, [](std::size_t, std::size_t) {});
+        BOOST_TEST(parts == whole);
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_types) {
+    // The weight gradient is split by columns: the same bit-identity.
+    const std::size_t m = 13, n = 75, kk = 40, w = simd::width_v<T>;
+    std::mt19937 g(6);
+    const auto a = random_values<T>(m * kk, g), b = random_values<T>(kk * n, g);
+    std::vector<T> whole(m * n), parts(m * n);
+    const k::strided_operand<T> op{a.data(), kk, 1};
+    k::gemm_direct<T>(m, kk, op, b.data(), n, whole.data(), n, 0, n);
+    for (std::size_t split = 0; split <= n; split += w) {
+        std::fill(parts.begin(), parts.end(), T(0));
+        k::gemm_direct<T>(m, kk, op, b.data(), n, parts.data(), n, 0, split);
+        k::gemm_direct<T>(m, kk, op, b.data(), n, parts.data(), n, split, n);
+        BOOST_TEST(parts == whole);
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(transpose_block_transposes, T, value_types) {
+    constexpr std::size_t n = simd::width_v<T>, src_stride = n + 3, dst_stride = n + 5;
+    std::vector<T> src(n * src_stride), dst(n * dst_stride, T(-1));
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = T(i);
+    simd::transpose_block<T>(src.data(), src_stride, dst.data(), dst_stride);
+    for (std::size_t l = 0; l < n; ++l)
+        for (std::size_t q = 0; q < n; ++q) BOOST_TEST(dst[q * dst_stride + l] == src[l * src_stride + q]);
+    for (std::size_t q = 0; q < n; ++q)
+        for (std::size_t c = n; c < dst_stride; ++c) BOOST_TEST(dst[q * dst_stride + c] == T(-1));  // nothing else written
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types) {
+    // The parallel policy must not change a single bit: forward, dW, db and dx with 2 and 3
+    // threads against the serial run, on shapes that split unevenly.
+    struct result {
+        std::vector<T> z, dw, db, dx;
+        bool operator==(const result&) const = default;
+    };
+    for (const auto [rows, in, out] : {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}}) {
+        std::mt19937 g(unsigned(rows + in + out));
+        const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
+                   dy = random_values<T>(rows * out, g);
+        auto run = [&] {
+            result r{std::vector<T>(rows * out), std::vector<T>(out * in), std::vector<T>(out), std::vector<T>(rows * in)};
+            k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), r.z.data(), rows, [&](std::size_t i) {
+                for (std::size_t o = 0; o < out; ++o) r.z[i * out + o] = std::tanh(r.z[i * out + o]);
+            });
+            auto dz = dy;
+            k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), r.dw.data(), r.db.data(), r.dx.data(), rows,
+                                 [](std::size_t) {});
+            return r;
+        };
+        const result serial = run();
+        for (std::size_t threads : {2, 3}) {
+            k::thread_pool pool(threads);
+            const k::parallel_scope scope(&pool);
+            BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads) {
+                BOOST_TEST((run() == serial));
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(for_each_part_covers_the_range_once) {
+    k::thread_pool pool(3);
+    for (std::size_t n : {0, 1, 7, 48, 1000}) {
+        std::vector<int> seen(n, 0);
+        std::vector<std::size_t> begins(n, 0);
+        {
+            const k::parallel_scope scope(&pool);
+            // Tasks only write their own disjoint slots; Boost.Test is called after the run (it
+            // is not thread-safe).
+            k::for_each_part(n, 4, 1, [&](k::index_range r) {
+                for (std::size_t i = r.begin; i < r.end; ++i) {
+                    ++seen[i];
+                    begins[i] = r.begin;
+                }
+            });
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            BOOST_TEST(seen[i] == 1);
+            BOOST_TEST(begins[i] % 4 == 0u);
+        }
+    }
+    // without a scope, one call on this thread with the whole range
+    std::size_t calls = 0;
+    k::for_each_part(1000, 4, 1, [&](k::index_range r) {
+        ++calls;
+        BOOST_TEST((r.begin == 0 && r.end == 1000));
+    });
+    BOOST_TEST(calls == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
