@@ -3,13 +3,98 @@
 // (784-256-128-10 ReLU) at batch 1, for typenet (model(x), which returns a new batch), the
 // hand-written Eigen peer and libtorch under torch::NoGradGuard. All three are first checked to
 // give the same logits and the same training loss as each other.
+//
+// At batch 1 each weight is read once per call and used for one multiply-add, so W4 is bound by
+// the bandwidth of the cache that holds the weights (L2 here), not by FMA. Next to the FMA peak
+// the run therefore measures the read bandwidth of a vectorised sum over a buffer as large as
+// the W1 parameters (read again and again, so it stays in cache as the weights do), and each W4
+// case reports the bandwidth it implies (parameter bytes / time) as a fraction of that.
 #include "peers/workloads.hpp"
+
+#include <xsimd/memory/xsimd_aligned_allocator.hpp>
 
 namespace {
 
 using namespace workloads;
 
 constexpr std::size_t classes = 10;
+
+// --- Part 1: the read bandwidth of a buffer the size of the weights ---
+
+constexpr std::size_t weight_floats = w1_net::parameter_count;  // weights and biases: 235146
+constexpr double weight_bytes = static_cast<double>(weight_floats * sizeof(float));
+
+using vec = xsimd::batch<float, xsimd::default_arch>;
+using stream_buffer = std::vector<float, xsimd::aligned_allocator<float, 64>>;
+
+stream_buffer make_stream_buffer() {
+    stream_buffer b(weight_floats);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = input_value(i, 3);
+    return b;
+}
+
+// One pass: the sum of the buffer, over independent accumulators (an add has a latency of
+// several cycles; with one accumulator the adds, not the loads, would set the pace).
+template <std::size_t... I>
+float sum_pass(const float* p, std::size_t n, std::index_sequence<I...>) {
+    constexpr std::size_t w = vec::size, step = w * sizeof...(I);
+    vec acc[sizeof...(I)] = {(static_cast<void>(I), vec(0.0f))...};
+    std::size_t i = 0;
+    for (; i < n - n % step; i += step) ((acc[I] += vec::load_aligned(p + i + I * w)), ...);
+    float s = xsimd::hadd((acc[I] + ...));
+    for (; i < n; ++i) s += p[i];
+    return s;
+}
+
+constexpr std::size_t stream_accumulators = 8;
+
+float sum_passes(const stream_buffer& b, std::size_t passes) {
+    float s = 0;
+    for (std::size_t k = 0; k < passes; ++k) {
+        s += sum_pass(b.data(), b.size(), std::make_index_sequence<stream_accumulators>{});
+        benchmark::ClobberMemory();  // every pass reads the buffer again
+    }
+    return s;
+}
+
+/// The read bandwidth of one core in bytes/s, once per process: the best of 40 runs of 100
+/// passes (about 1 ms each), as peak_flops() does for the FMA peak.
+double read_bandwidth() {
+    static const double bandwidth = [] {
+        const stream_buffer b = make_stream_buffer();
+        constexpr std::size_t passes = 100;
+        benchmark::DoNotOptimize(sum_passes(b, passes));  // warm: the buffer comes into cache
+        double best = 0;
+        for (int k = 0; k < 40; ++k) {
+            const auto t0 = std::chrono::steady_clock::now();
+            benchmark::DoNotOptimize(sum_passes(b, passes));
+            const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+            best = std::max(best, weight_bytes * passes / dt.count());
+        }
+        return best;
+    }();
+    return bandwidth;
+}
+
+/// The benchmark `stream_read`: one pass per iteration under Google Benchmark's timing.
+void stream_read(benchmark::State& state) {
+    const stream_buffer b = make_stream_buffer();
+    for (auto _ : state) benchmark::DoNotOptimize(sum_passes(b, 1));
+    state.counters["bytes"] = weight_bytes;
+    state.counters["read_bandwidth"] = benchmark::Counter(weight_bytes, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// Per call: the parameter bytes read, the bandwidth that implies, and its fraction of the
+/// measured read bandwidth; then the FLOP counters.
+void set_w4_counters(benchmark::State& state) {
+    using benchmark::Counter;
+    state.counters["weight_bytes"] = weight_bytes;
+    state.counters["weight_bandwidth"] = Counter(weight_bytes, Counter::kIsIterationInvariantRate);
+    state.counters["bandwidth_fraction"] = Counter(weight_bytes / read_bandwidth(), Counter::kIsIterationInvariantRate);
+    set_flop_counters(state, gemm_flops(w1_widths, 1, false));
+}
+
+// --- Part 2: W4 ---
 
 void infer_typenet(benchmark::State& state) {
     const w1_net model{tn::seed{1}};
@@ -18,7 +103,7 @@ void infer_typenet(benchmark::State& state) {
         auto y = model(x);
         benchmark::DoNotOptimize(y.data());
     }
-    set_flop_counters(state, gemm_flops(w1_widths, 1, false));
+    set_w4_counters(state);
 }
 
 void infer_eigen(benchmark::State& state) {
@@ -27,7 +112,7 @@ void infer_eigen(benchmark::State& state) {
     copy_parameters(model, eigen);
     const auto x = make_inputs<w1_net>(1, 7);
     for (auto _ : state) benchmark::DoNotOptimize(eigen.predict(x.data(), 1));
-    set_flop_counters(state, gemm_flops(w1_widths, 1, false));
+    set_w4_counters(state);
 }
 
 #ifdef TYPENET_BENCH_WITH_TORCH
@@ -41,7 +126,7 @@ void infer_libtorch(benchmark::State& state) {
         torch.predict(x.data(), 1, y);
         benchmark::DoNotOptimize(y);
     }
-    set_flop_counters(state, gemm_flops(w1_widths, 1, false));
+    set_w4_counters(state);
 }
 #endif
 
@@ -75,6 +160,7 @@ void check_same_logits() {
 
 int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("fma_peak", workloads::fma_peak);
+    benchmark::RegisterBenchmark("stream_read", stream_read);
     benchmark::RegisterBenchmark("W4/typenet", infer_typenet);
     benchmark::RegisterBenchmark("W4/eigen", infer_eigen);
 #ifdef TYPENET_BENCH_WITH_TORCH
@@ -83,5 +169,10 @@ int main(int argc, char** argv) {
     return workloads::run(argc, argv, [] {
         workloads::check_same_loss<workloads::w1_net>("W1", workloads::w1_widths, peers::activation::relu, 64);
         check_same_logits();
+        char gbps[32];
+        std::snprintf(gbps, sizeof gbps, "%.1f", read_bandwidth() * 1e-9);
+        benchmark::AddCustomContext("weights_read_gbps", gbps);
+        std::printf("read bandwidth (measured, one core, a %.0f KB buffer like the W1 parameters): %s GB/s\n",
+                    weight_bytes * 1e-3, gbps);
     });
 }

@@ -9,6 +9,8 @@
 //
 //   build/gcc/examples/typenet_example_depth_study [output directory] [--tiny]
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
+#include <typenet/gradient_flow.hpp>
 
 #include <algorithm>
 #include <cmath>

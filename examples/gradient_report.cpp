@@ -6,6 +6,7 @@
 //
 // Writes gradient_report.csv and gradient_report.svg into the directory (default: the current one).
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
 
 #include <cmath>
 #include <cstddef>

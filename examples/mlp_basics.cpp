@@ -7,6 +7,7 @@
 // and fuses each dense layer with the activation after it. Nothing here is decided at run time
 // except the values: the learning rate, the clipping threshold, the number of rows in a batch.
 #include <typenet/typenet.hpp>
+#include <typenet/io.hpp>
 
 #include <cstdint>
 #include <cstdio>

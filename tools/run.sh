@@ -10,6 +10,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ clang-14
   libboost-dev libboost-test-dev libxsimd-dev xtl-dev libeigen3-dev libbenchmark-dev zlib1g-dev
+  time  # /usr/bin/time: the compile-cost guard (ctest -L compile_cost) and benchmarks/compile_cost.sh
   python3-numpy python3-torch
   libtorch-dev libopenblas0-pthread dataset-fashion-mnist
 )

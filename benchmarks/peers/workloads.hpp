@@ -11,6 +11,7 @@
 #endif
 
 #include <typenet/typenet.hpp>
+#include <typenet/io.hpp>
 
 #include <benchmark/benchmark.h>
 #include <xsimd/xsimd.hpp>  // the FMA peak is measured with xsimd directly, outside typenet

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines nothing: the umbrella header over every public typenet header.
+// Defines nothing: the umbrella header over what defines, trains and runs networks.
+//
+// Why not every header. Reading and writing files (<typenet/io.hpp>), measuring gradients while
+// training (<typenet/diag.hpp>) and predicting them at compile time (<typenet/gradient_flow.hpp>)
+// are opt-in umbrellas of their own: io and diag pull in <filesystem>, <fstream>, <ranges> and
+// zlib, which took the include-only cost of this header from 1.8 s to 2.8 s (g++ 12, -O2
+// -march=native; docs/performance.md, "Compile cost"). A header joins this one only if a program
+// that defines and trains a network needs it, and not if it pulls in a heavy standard header.
 #pragma once
 
 #include <typenet/config.hpp>
@@ -19,19 +26,15 @@
 #include <typenet/expr/apply.hpp>
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/derivative.hpp>
+#include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/matmul.hpp>
+#include <typenet/expr/nodes.hpp>
+#include <typenet/expr/operators.hpp>
 #include <typenet/expr/reduce.hpp>
-
-#include <typenet/io/fwd.hpp>
-#include <typenet/io/idx.hpp>
-#include <typenet/io/npy.hpp>
-#include <typenet/io/npz.hpp>
-#include <typenet/io/zip.hpp>
 
 #include <typenet/nn/clip/global_norm.hpp>
 #include <typenet/nn/clip/none.hpp>
 #include <typenet/nn/clip/value.hpp>
-#include <typenet/nn/gradient_flow.hpp>
 #include <typenet/nn/init/he_normal.hpp>
 #include <typenet/nn/init/he_uniform.hpp>
 #include <typenet/nn/init/lecun_normal.hpp>
@@ -59,14 +62,3 @@
 
 #include <typenet/train/nan_guard.hpp>
 #include <typenet/train/trainer.hpp>
-
-#include <typenet/diag/csv.hpp>
-#include <typenet/diag/diagnostics.hpp>
-#include <typenet/diag/fwd.hpp>
-#include <typenet/diag/gradient_chart.hpp>
-#include <typenet/diag/level.hpp>
-#include <typenet/diag/svg.hpp>
-#include <typenet/diag/table.hpp>
-#include <typenet/expr/expression_concepts.hpp>
-#include <typenet/expr/nodes.hpp>
-#include <typenet/expr/operators.hpp>

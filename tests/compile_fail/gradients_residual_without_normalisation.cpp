@@ -8,6 +8,7 @@
 // expect: typenet: require_stable_gradients: the predicted norm of the gradient
 // expect: check_stable_gradients<resnet_50, typenet::detail::first_unstable_layer<0, typenet::detail::state_dict_prefix<0, 0> ?>, typenet::detail::predicted_ratio<233, 10> ?>
 #include <typenet/typenet.hpp>
+#include <typenet/gradient_flow.hpp>
 
 namespace tn = typenet;
 

@@ -6,6 +6,7 @@
 // expect: typenet: require_stable_gradients: the predicted norm of the gradient at every parameterised layer's input must stay within .1e-3, 1e3.
 // expect: check_stable_gradients<sigmoid_xavier_30, typenet::detail::first_unstable_layer<0, typenet::detail::state_dict_prefix<0> ?>, typenet::detail::predicted_ratio<586, -19> ?>
 #include <typenet/typenet.hpp>
+#include <typenet/gradient_flow.hpp>
 
 namespace tn = typenet;
 

@@ -5,6 +5,7 @@
 // expect: typenet: gradient flow: every layer must state its mean-field step
 // expect: check_predictable<1, typenet::dense<16, custom_init> ?>
 #include <typenet/typenet.hpp>
+#include <typenet/gradient_flow.hpp>
 
 #include <cstddef>
 

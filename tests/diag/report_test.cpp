@@ -3,6 +3,8 @@
 // fixed-width rows, a header row, one row per kept step per layer with the recorded values,
 // an atomic write that leaves no temporary file.
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
+#include <typenet/io.hpp>
 
 #include <boost/test/unit_test.hpp>
 

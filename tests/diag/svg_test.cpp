@@ -3,6 +3,7 @@
 // minimally: tags balance, each line is a polyline with one point per drawable value, a gap
 // breaks a line, decades are evenly spaced and a value 10^k sits on decade k's gridline.
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -8,6 +8,8 @@
 // predicted profile, and the first layer's ratio to the last within a factor of 2.
 #include "measure.hpp"
 
+#include <typenet/gradient_flow.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <typenet/typenet.hpp>
+#include <typenet/io.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -184,14 +184,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(row_split_gives_identical_rows, T, value_types) {
     const std::size_t rows = 29, in = 70, out = 45;
     std::mt19937 g(5);
     const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g);
-    std::vector<T> packed(k::packed_panels_size<T>(out, in)), whole(rows * out), parts(rows * out);
-    k::pack_transposed_panels<T>(out, in, w.data(), b.data(), packed.data());
+    std::vector<T> whole(rows * out), parts(rows * out);
     const k::strided_operand<T> a{x.data(), in, 1};
-    k::gemm_packed<T>(out, in, a, packed.data(), whole.data(), out, 0, rows, [](std::size_t, std::size_t) {});
+    auto none = [](std::size_t, std::size_t) {};
+    k::gemm_transposed<T>(out, in, a, w.data(), b.data(), whole.data(), out, 0, rows, none);
     for (std::size_t r0 : {std::size_t(0), std::size_t(3), std::size_t(11), std::size_t(12)}) {
         std::fill(parts.begin(), parts.end(), T(0));
-        k::gemm_packed<T>(out, in, a, packed.data(), parts.data(), out, 0, r0, [](std::size_t, std::size_t) {});
-        k::gemm_packed<T>(out, in, a, packed.data(), parts.data(), out, r0, rows, [](std::size_t, std::size_t) {});
+        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, 0, r0, none);
+        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, r0, rows, none);
         BOOST_TEST(parts == whole);
     }
 }
@@ -230,7 +230,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
         std::vector<T> z, dw, db, dx;
         bool operator==(const result&) const = default;
     };
-    for (const auto [rows, in, out] : {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}}) {
+    for (const auto& shape : {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}}) {
+        const std::size_t rows = shape[0], in = shape[1], out = shape[2];  // clang 14 captures no bindings
         std::mt19937 g(unsigned(rows + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
                    dy = random_values<T>(rows * out, g);

@@ -5,6 +5,7 @@
 // unbiased variance, num_batches_tracked), buffers left alone by the optimiser, the refusal of
 // a one-row training batch, copies, and .npz round trips that keep the buffers.
 #include <typenet/typenet.hpp>
+#include <typenet/io.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -4,6 +4,7 @@
 // the closed forms of mean-field theory, and the reported layers. Whole-network verdicts are
 // checked at compile time in tests/static/gradient_flow.cpp.
 #include <typenet/typenet.hpp>
+#include <typenet/gradient_flow.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -5,6 +5,7 @@
 // them as .npz files plus one manifest line, which
 // cross_check.py replays in PyTorch. Usage: typenet_pytorch_cross_check <output directory>
 #include <typenet/typenet.hpp>
+#include <typenet/io.hpp>
 
 #include <cstdint>
 #include <filesystem>

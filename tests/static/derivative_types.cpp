@@ -143,5 +143,14 @@ static_assert(std::is_same_v<tn::activation<d_t<tn::swish::function_type>>::func
 static_assert(std::is_same_v<d_t<decltype(_x / tn::rational<4>)>, c_t<1, 4>>);
 static_assert(std::is_same_v<d_t<decltype(tn::exp(-_x))>, decltype(-tn::exp(-_x))>);
 
+// The derivative in terms of the output, where one exists (expr/derivative_of_output.hpp): the
+// backward pass of tanh and sigmoid reads their activations instead of evaluating them again.
+static_assert(tn::has_output_derivative_v<tn::tanh::function_type>);
+static_assert(std::is_same_v<tn::output_derivative_t<tn::tanh::function_type>, decltype(tn::rational<1> - tn::square(_x))>);
+static_assert(std::is_same_v<tn::output_derivative_t<tn::sigmoid::function_type>, decltype(_x * (tn::rational<1> - _x))>);
+static_assert(!tn::has_output_derivative_v<tn::relu::function_type>);  // select(x > 0, ...): x itself
+static_assert(!tn::has_output_derivative_v<gelu_t>);
+static_assert(!tn::has_output_derivative_v<tn::swish::function_type>);
+static_assert(std::is_same_v<tn::output_derivative_t<decltype(_x)>, c_t<1, 1>>);  // the identity: 1
 
 }  // namespace

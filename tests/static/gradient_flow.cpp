@@ -3,6 +3,7 @@
 // layers are predictable, and the verdict of tn::stable_gradients on the standard deep
 // configurations of issue 4 (the rejected ones are compile-fail tests, tests/compile_fail/gradients_*).
 #include <typenet/typenet.hpp>
+#include <typenet/gradient_flow.hpp>
 
 #include <cstddef>
 #include <ratio>

@@ -3,6 +3,7 @@
 // global operator new and delete of this executable is replaced by a counting one; after two
 // warm-up steps, five steps (and five backward passes, and smaller batches) allocate nothing.
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -4,6 +4,7 @@
 // gradient buffer; the clipping flag; vanishing and exploding detection; retention; and that a
 // trainer without the policy keeps its size and its results.
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
 
 #include <boost/test/unit_test.hpp>
 

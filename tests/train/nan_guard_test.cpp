@@ -3,8 +3,11 @@
 // the first layer where a non-finite value appeared and leaves the parameters bit-identical;
 // skip_step leaves parameters, buffers and optimiser state untouched and counts.
 #include <typenet/typenet.hpp>
+#include <typenet/diag.hpp>
 
 #include <boost/test/unit_test.hpp>
+
+#include "train_test_support.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -30,15 +33,8 @@ std::vector<std::int32_t> labels(std::size_t rows) {
     for (std::size_t r = 0; r < rows; ++r) y[r] = static_cast<std::int32_t>(r % 3);
     return y;
 }
-template <class Net>
-std::vector<float> state_of(const Net& m) {
-    std::vector<float> v(m.parameters().begin(), m.parameters().end());
-    v.insert(v.end(), m.buffers().begin(), m.buffers().end());
-    return v;
-}
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using typenet_test::bit_identical;
+using typenet_test::state_of;
 
 }  // namespace
 

@@ -137,6 +137,21 @@ BOOST_AUTO_TEST_CASE(adamw_matches_torch_semantics) {
     check_steps<adamw>(strong, adam_ref{0.05, 0.9, 0.999, 1e-8, 0.3, true, {}, {}}, "adamw weight_decay 0.3");
 }
 
+BOOST_AUTO_TEST_CASE(sgd_momentum_switched_on_after_construction_trains_as_if_set_from_the_start) {
+    // Without momentum the trainer keeps no optimiser state; switching momentum on later
+    // (settings()) allocates it, zero, before the update that needs it.
+    net a{tn::seed{4}}, b{tn::seed{4}};
+    tn::trainer<net, tn::loss::mse, tn::optim::sgd> from_start{a, {.optimiser = {.learning_rate = 0.1, .momentum = 0.9}}};
+    tn::trainer<net, tn::loss::mse, tn::optim::sgd> later{b, {.optimiser = {.learning_rate = 0.1}}};
+    later.settings().optimiser.momentum = 0.9;
+    tn::batch<double, 3> x(4);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = std::sin(double(i));
+    tn::batch<double, 2> y(4);
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = std::cos(double(i));
+    for (int step = 0; step < 3; ++step) BOOST_TEST(from_start.step(x, y) == later.step(x, y));
+    BOOST_TEST(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(clip)

@@ -69,8 +69,8 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
 }  // namespace detail
 
 
-/// Below this many rows the forward reads W in place, a dot product per output: packing W
-/// costs about as much as one pass over it, which a few rows cannot repay.
+/// Below this many rows the forward reads W in place, a dot product per output: packing W^T
+/// costs about as much as one pass over W, which a few rows cannot repay.
 inline constexpr std::size_t dense_packing_min_rows = 4;
 
 /// z[r, o] = b[o] + sum_i x[r, i] w[o, i] for each row r, then epilogue(r) on each finished row.
@@ -87,14 +87,14 @@ void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, cons
         return;
     }
     using tile = gemm_tile<T, Arch, OutHint>;
-    T* packed = detail::scratch<T>(packed_panels_size<T, Arch>(out, in));
-    pack_transposed_panels<T, tile, Arch>(out, in, w, b, packed);
-    // Threads take blocks of rows; each runs the epilogue on its own rows.
+    // Threads take blocks of rows; each packs the blocks of W^T it passes and runs the
+    // epilogue on its own rows.
     for_each_part(rows, tile::mr, 2, [&](index_range part) {
-        gemm_packed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, packed, z, out, part.begin, part.end,
-                                   [&](std::size_t r0, std::size_t r1) {
-                                       for (std::size_t r = r0; r < r1; ++r) epilogue(r);
-                                   });
+        auto rows_done = [&](std::size_t r0, std::size_t r1) {
+            for (std::size_t r = r0; r < r1; ++r) epilogue(r);
+        };
+        gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, part.begin, part.end,
+                                       rows_done);
     });
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the blocked GEMM drivers around the micro-kernel (gemm_microkernel.hpp): one for a B
-// read in place (rows of B contiguous: dX = dZ W, dW = dZ^T X, matmul) and one for a B packed
-// into panels (the forward z = x W^T + b, whose W^T has no contiguous rows), with a hook on
-// every finished block of rows so an epilogue runs while the rows are hot.
+// read in place (rows of B contiguous: dX = dZ W, dW = dZ^T X, matmul) and one for B = W^T
+// (the forward z = x W^T + b), packed one cache block at a time, with a hook on every
+// finished block of rows so an epilogue runs while the rows are hot.
 #pragma once
 
 #include <typenet/kernels/gemm_microkernel.hpp>
@@ -42,43 +42,32 @@ T* scratch(std::size_t n) {
 
 }  // namespace detail
 
-/// Values of B packed by pack_transposed_panels: k rows plus one leading bias row, each padded
-/// to a whole number of SIMD vectors.
+/// Packs the block of B = W^T with rows [k0, k0 + kc) and columns [j0, j0 + cols), for W
+/// row-major [n, k] (a dense layer's [out, in] weights), into dst: row 0 holds the bias (zeros
+/// when bias is null), row 1 + p holds W[j0 + jj, k0 + p] for jj < cols; rows are pw = cols
+/// rounded up to whole SIMD vectors, zero-padded.
 template <class T, class Arch = simd::default_arch>
-constexpr std::size_t packed_panels_size(std::size_t n, std::size_t k) noexcept {
-    constexpr std::size_t w = simd::width_v<T, Arch>;
-    return (k + 1) * ((n + w - 1) / w * w);
-}
-
-/// Packs B = W^T, for W row-major [n, k] (a dense layer's [out, in] weights), into column
-/// panels of Tile::panel columns (the last one narrower, padded with zeros to whole
-/// vectors). Panel q starts at q * panel * (k + 1); its row 0 holds the bias (zeros when bias is
-/// null) and its row 1 + p holds W[j, p] for the panel's columns j.
-template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
-void pack_transposed_panels(std::size_t n, std::size_t k, const T* w, const T* bias, T* packed) noexcept {
-    constexpr std::size_t vw = simd::width_v<T, Arch>, panel = Tile::panel;
-    const std::size_t k_full = k / vw * vw;
-    for (std::size_t j0 = 0; j0 < n; j0 += panel) {
-        const std::size_t cols = std::min(panel, n - j0), pw = (cols + vw - 1) / vw * vw, full = cols / vw * vw;
-        T* dst = packed + j0 * (k + 1);
-        for (std::size_t jj = 0; jj < pw; ++jj) dst[jj] = (bias && jj < cols) ? bias[j0 + jj] : T(0);
-        dst += pw;
-        // Square blocks of whole vectors are transposed in registers, the edges element-wise.
-        for (std::size_t jj = 0; jj < full; jj += vw) {
-            const T* src = w + (j0 + jj) * k;
-            for (std::size_t p = 0; p < k_full; p += vw) simd::transpose_block<T, Arch>(src + p, k, dst + p * pw + jj, pw);
-            for (std::size_t p = k_full; p < k; ++p)
-                for (std::size_t l = 0; l < vw; ++l) dst[p * pw + jj + l] = src[l * k + p];
-        }
-        for (std::size_t p = 0; p < k; ++p)
-            for (std::size_t jj = full; jj < pw; ++jj) dst[p * pw + jj] = jj < cols ? w[(j0 + jj) * k + p] : T(0);
+void pack_transposed_block(const T* w, std::size_t k, std::size_t j0, std::size_t cols, std::size_t k0, std::size_t kc,
+                           const T* bias, T* dst) noexcept {
+    constexpr std::size_t vw = simd::width_v<T, Arch>;
+    const std::size_t pw = (cols + vw - 1) / vw * vw, full = cols / vw * vw, kc_full = kc / vw * vw;
+    for (std::size_t jj = 0; jj < pw; ++jj) dst[jj] = (bias && jj < cols) ? bias[j0 + jj] : T(0);
+    dst += pw;
+    // Square blocks of whole vectors are transposed in registers, the edges element-wise.
+    for (std::size_t jj = 0; jj < full; jj += vw) {
+        const T* src = w + (j0 + jj) * k + k0;
+        for (std::size_t p = 0; p < kc_full; p += vw) simd::transpose_block<T, Arch>(src + p, k, dst + p * pw + jj, pw);
+        for (std::size_t p = kc_full; p < kc; ++p)
+            for (std::size_t l = 0; l < vw; ++l) dst[p * pw + jj + l] = src[l * k + p];
     }
+    for (std::size_t p = 0; p < kc; ++p)
+        for (std::size_t jj = full; jj < pw; ++jj) dst[p * pw + jj] = jj < cols ? w[(j0 + jj) * k + k0 + p] : T(0);
 }
 
 namespace detail {
 
-// One column panel of B as the driver sees it: row p of the panel at b + p * step, `cols`
-// columns, and the row every sum starts from (null: zeros).
+// One column panel of B, for one block of the shared dimension, as the driver sees it: row p of
+// the block at b + p * step, `cols` columns, and the row every sum starts from (null: zeros).
 template <class T>
 struct b_panel {
     std::size_t first_column, cols;
@@ -87,19 +76,34 @@ struct b_panel {
     const T* init;
 };
 
+// A reference to a callable taking (i0, i1), by pointer: the drivers below take the epilogue
+// through it, so they are instantiated once per (T, Tile, Arch) and not once per layer (each
+// layer's epilogue is a lambda of its own type). One indirect call per block of rows.
+class rows_callback {
+public:
+    template <class F>
+    rows_callback(F& f) noexcept  // NOLINT: converts from any callable, like std::function_ref
+        : context_(static_cast<void*>(&f)), call_([](void* c, std::size_t i0, std::size_t i1) { (*static_cast<F*>(c))(i0, i1); }) {}
+    void operator()(std::size_t i0, std::size_t i1) const { call_(context_, i0, i1); }
+
+private:
+    void* context_;
+    void (*call_)(void*, std::size_t, std::size_t);
+};
+
 // The blocked loop nest shared by both drivers: blocks of the shared dimension, then column
 // panels, then blocks of rows; each tile lives in registers for one block of the shared
 // dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns are
 // final for it.
-template <class T, class Tile, class Arch, class ForEachPanel, class AfterRows>
+template <class T, class Tile, class Arch, class ForEachPanel>
 void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c, std::size_t ldc,
-                  std::size_t row_begin, std::size_t row_end, AfterRows&& after_rows) {
+                  std::size_t row_begin, std::size_t row_end, rows_callback after_rows) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += tile::depth) {
         const std::size_t kc = std::min(tile::depth, k - k0);
         const bool last_block = k0 + kc == k;
-        for_each_panel([&](const b_panel<T>& panel, bool last_panel) {
+        for_each_panel(k0, kc, [&](const b_panel<T>& panel, bool last_panel) {
             const std::size_t nvec = (panel.cols + vw - 1) / vw;
             for (std::size_t i0 = row_begin; i0 < row_end; i0 += tile::mr) {
                 const std::size_t rows = std::min(tile::mr, row_end - i0);
@@ -110,7 +114,7 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
                         t.start(panel.init);
                     else
                         t.resume(ci, ldc, panel.cols);
-                    t.run(kc, ai, panel.b + k0 * panel.step, panel.step);
+                    t.run(kc, ai, panel.b, panel.step);
                     t.store(ci, ldc, rows, panel.cols);
                 });
                 if (last_block && last_panel) after_rows(i0, i0 + rows);
@@ -122,21 +126,24 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
 
 }  // namespace detail
 
-/// C(i, j) = bias(j) + sum_p A(i, p) B(p, j) for rows i in [row_begin, row_end) and all n
-/// columns, B packed by pack_transposed_panels with the same Tile. after_rows(i0, i1) is called on each block of
-/// rows once it is final, while it is still in cache.
-template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch, class AfterRows>
-void gemm_packed(std::size_t n, std::size_t k, strided_operand<T> a, const T* packed, T* c, std::size_t ldc,
-                 std::size_t row_begin, std::size_t row_end, AfterRows&& after_rows) {
+/// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and all n
+/// columns: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
+/// it (one cache block of the shared dimension times one column panel) is packed into a small
+/// per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is called on
+/// each block of rows once it is final, while it is still in cache.
+template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
+void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T* w, const T* bias, T* c,
+                     std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
+    T* block = detail::scratch<T>((tile::depth + 1) * tile::panel);
     detail::gemm_blocked<T, Tile, Arch>(
         k, a,
-        [&](auto&& f) {
+        [&](std::size_t k0, std::size_t kc, auto&& f) {
             for (std::size_t j0 = 0; j0 < n; j0 += tile::panel) {
                 const std::size_t cols = std::min(tile::panel, n - j0), pw = (cols + vw - 1) / vw * vw;
-                const T* base = packed + j0 * (k + 1);
-                f(detail::b_panel<T>{j0, cols, base + pw, pw, base}, j0 + cols == n);
+                pack_transposed_block<T, Arch>(w, k, j0, cols, k0, kc, bias, block);
+                f(detail::b_panel<T>{j0, cols, block + pw, pw, block}, j0 + cols == n);
             }
         },
         c, ldc, row_begin, row_end, after_rows);
@@ -152,6 +159,7 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     const std::size_t full_end = col_begin + (col_end - col_begin) / vw * vw, tail = col_end - full_end;
+    auto nothing = [](std::size_t, std::size_t) {};
     T* strip = nullptr;
     if (tail > 0) {
         strip = detail::scratch<T>(k * vw);
@@ -160,14 +168,14 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
     }
     detail::gemm_blocked<T, Tile, Arch>(
         k, a,
-        [&](auto&& f) {
+        [&](std::size_t k0, std::size_t, auto&& f) {
             for (std::size_t j0 = col_begin; j0 < full_end; j0 += tile::panel) {
                 const std::size_t cols = std::min(tile::panel, full_end - j0);
-                f(detail::b_panel<T>{j0, cols, b + j0, ldb, nullptr}, tail == 0 && j0 + cols == full_end);
+                f(detail::b_panel<T>{j0, cols, b + k0 * ldb + j0, ldb, nullptr}, tail == 0 && j0 + cols == full_end);
             }
-            if (tail > 0) f(detail::b_panel<T>{full_end, tail, strip, vw, nullptr}, true);
+            if (tail > 0) f(detail::b_panel<T>{full_end, tail, strip + k0 * vw, vw, nullptr}, true);
         },
-        c, ldc, 0, m, [](std::size_t, std::size_t) {});
+        c, ldc, 0, m, nothing);
 }
 
 /// C[m x n] = A[m x k] * B[k x n]; all row-major and contiguous; C must not alias A or B.

@@ -1,49 +1,101 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines how kernels find threads: a parallel_scope makes a thread_pool current on the calling
+// Defines how kernels find threads without knowing what a thread is: a parallel_executor (the
+// interface thread_pool implements), a parallel_scope that makes one current on the calling
 // thread for its lifetime (the trainer's tn::parallel policy opens one around each step), and
-// for_each_part splits a range over it. Without a scope every kernel runs on the calling thread.
+// for_each_part, which splits a range over it. Without a scope every kernel runs on the calling
+// thread. This header includes no threading header: kernels stay cheap to compile.
 #pragma once
 
-#include <typenet/kernels/thread_pool.hpp>
-
+#include <algorithm>
 #include <cstddef>
 
 namespace typenet::kernels {
 
-namespace detail {
-inline thread_local thread_pool* current_pool = nullptr;
-}  // namespace detail
+/// The half-open index range [begin, end).
+struct index_range {
+    std::size_t begin;
+    std::size_t end;
 
-/// Makes `pool` the one kernels called from this thread use, until the scope ends (scopes nest;
-/// a null pool means serial).
-class parallel_scope {
-public:
-    explicit parallel_scope(thread_pool* pool) noexcept : previous_(detail::current_pool) { detail::current_pool = pool; }
-    parallel_scope(const parallel_scope&) = delete;
-    parallel_scope& operator=(const parallel_scope&) = delete;
-    ~parallel_scope() { detail::current_pool = previous_; }
-
-private:
-    thread_pool* previous_;
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return end - begin; }
+    [[nodiscard]] constexpr bool empty() const noexcept { return begin == end; }
+    friend constexpr bool operator==(const index_range&, const index_range&) = default;
 };
 
-/// f(range) over [0, n) cut into one contiguous part per thread of the current pool, each
-/// boundary a multiple of grain; serial (one call with [0, n)) without a pool, or when n holds
+/// Range number `part` of `parts` contiguous ranges that cover [0, n) exactly once, in order.
+/// [0, n) is cut into blocks of `grain` indices (the last block may be shorter), and each range
+/// takes a whole number of blocks; counts differ by at most one block, the earlier ranges taking
+/// the extra ones. So every boundary except n is a multiple of grain, and with more parts than
+/// blocks the trailing ranges are empty ({n, n}). grain 0 counts as 1; part >= parts (or
+/// parts 0) gives {n, n}. The result depends on (n, parts, part, grain) only: deterministic.
+[[nodiscard]] constexpr index_range split_range(std::size_t n, std::size_t parts, std::size_t part,
+                                                std::size_t grain = 1) noexcept {
+    if (grain == 0) grain = 1;
+    if (part >= parts) return {n, n};
+    // Written without n + grain - 1 and without multiplying past n, so that n near SIZE_MAX
+    // cannot overflow.
+    const std::size_t blocks = n / grain + (n % grain != 0 ? 1 : 0);
+    const std::size_t base = blocks / parts;
+    const std::size_t extra = blocks % parts;
+    const std::size_t first = part * base + std::min(part, extra);
+    const std::size_t last = first + base + (part < extra ? 1 : 0);
+    const auto at = [&](std::size_t block) { return block >= blocks ? n : block * grain; };
+    return {at(first), at(last)};
+}
+
+/// What a kernel needs of a pool: how many parts it runs, and running task(context, i) for each
+/// part i, task 0 on the calling thread, returning when all are done (thread_pool::run).
+class parallel_executor {
+public:
+    virtual std::size_t size() const noexcept = 0;
+    virtual void run_parts(void (*task)(void*, std::size_t), void* context) = 0;
+
+protected:
+    ~parallel_executor() = default;
+};
+
+namespace detail {
+inline thread_local parallel_executor* current_executor = nullptr;
+}  // namespace detail
+
+/// Makes `executor` the one kernels called from this thread use, until the scope ends (scopes
+/// nest; null means serial).
+class parallel_scope {
+public:
+    explicit parallel_scope(parallel_executor* executor) noexcept : previous_(detail::current_executor) {
+        detail::current_executor = executor;
+    }
+    parallel_scope(const parallel_scope&) = delete;
+    parallel_scope& operator=(const parallel_scope&) = delete;
+    ~parallel_scope() { detail::current_executor = previous_; }
+
+private:
+    parallel_executor* previous_;
+};
+
+/// f(range) over [0, n) cut into one contiguous part per thread of the current executor, each
+/// boundary a multiple of grain; serial (one call with [0, n)) without one, or when n holds
 /// fewer than min_grains grains per thread, where the fork would cost more than it saves.
 /// Which part a value falls in never changes what is computed for it, so results are the same
 /// for any number of threads.
 template <class F>
 void for_each_part(std::size_t n, std::size_t grain, std::size_t min_grains, F&& f) {
-    thread_pool* pool = detail::current_pool;
-    const std::size_t parts = pool ? pool->size() : 1;
+    parallel_executor* executor = detail::current_executor;
+    const std::size_t parts = executor ? executor->size() : 1;
     if (parts < 2 || n < parts * grain * min_grains) {
         f(index_range{0, n});
         return;
     }
-    pool->run([&](std::size_t part) {
-        const index_range r = split_range(n, parts, part, grain);
-        if (!r.empty()) f(r);
-    });
+    struct context {
+        F& f;
+        std::size_t n, parts, grain;
+    } c{f, n, parts, grain};
+    executor->run_parts(
+        [](void* p, std::size_t part) {
+            auto& ctx = *static_cast<context*>(p);
+            const index_range r = split_range(ctx.n, ctx.parts, part, ctx.grain);
+            if (!r.empty()) ctx.f(r);
+        },
+        &c);
 }
 
 }  // namespace typenet::kernels

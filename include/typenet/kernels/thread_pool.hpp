@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines thread_pool, the fork-join pool of the opt-in parallel policy (std::jthread workers, a
-// fixed task-to-thread assignment, no OpenMP), and split_range, which cuts [0, n) into one
-// contiguous range per task so that a split GEMM computes exactly what one thread computes.
+// fixed task-to-thread assignment, no OpenMP). Kernels see it only as a parallel_executor
+// (parallel.hpp), so they do not include <thread> (about 0.25 s of compiler time on top of the
+// umbrella header).
 #pragma once
+
+#include <typenet/kernels/parallel.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -20,37 +23,6 @@
 #include <vector>
 
 namespace typenet::kernels {
-
-/// The half-open index range [begin, end).
-struct index_range {
-    std::size_t begin;
-    std::size_t end;
-
-    [[nodiscard]] constexpr std::size_t size() const noexcept { return end - begin; }
-    [[nodiscard]] constexpr bool empty() const noexcept { return begin == end; }
-    friend constexpr bool operator==(const index_range&, const index_range&) = default;
-};
-
-/// Range number `part` of `parts` contiguous ranges that cover [0, n) exactly once, in order.
-/// [0, n) is cut into blocks of `grain` indices (the last block may be shorter), and each range
-/// takes a whole number of blocks; counts differ by at most one block, the earlier ranges taking
-/// the extra ones. So every boundary except n is a multiple of grain, and with more parts than
-/// blocks the trailing ranges are empty ({n, n}). grain 0 counts as 1; part >= parts (or
-/// parts 0) gives {n, n}. The result depends on (n, parts, part, grain) only: deterministic.
-[[nodiscard]] constexpr index_range split_range(std::size_t n, std::size_t parts, std::size_t part,
-                                                std::size_t grain = 1) noexcept {
-    if (grain == 0) grain = 1;
-    if (part >= parts) return {n, n};
-    // Written without n + grain - 1 and without multiplying past n, so that n near SIZE_MAX
-    // cannot overflow.
-    const std::size_t blocks = n / grain + (n % grain != 0 ? 1 : 0);
-    const std::size_t base = blocks / parts;
-    const std::size_t extra = blocks % parts;
-    const std::size_t first = part * base + std::min(part, extra);
-    const std::size_t last = first + base + (part < extra ? 1 : 0);
-    const auto at = [&](std::size_t block) { return block >= blocks ? n : block * grain; };
-    return {at(first), at(last)};
-}
 
 namespace detail {
 
@@ -114,7 +86,7 @@ bool spin_until(const Ready& ready, std::chrono::nanoseconds budget) noexcept {
 ///   blocks in std::atomic::wait: an idle pool costs no CPU. While the caller waits for the
 ///   workers it spins and blocks the same way. A spin beyond a few milliseconds makes no sense.
 /// - The destructor stops and joins the workers; it must not run while a run is in progress.
-class thread_pool {
+class thread_pool final : public parallel_executor {
 public:
     static constexpr std::chrono::nanoseconds default_spin = std::chrono::microseconds{100};
 
@@ -137,7 +109,12 @@ public:
 
     ~thread_pool() { stop_workers(); }  // workers_ is destroyed next, joining the threads
 
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t size() const noexcept override { return size_; }
+
+    // parallel_executor: what kernels call (through for_each_part).
+    void run_parts(void (*task)(void*, std::size_t), void* context) override {
+        run([=](std::size_t i) { task(context, i); });
+    }
 
     template <class F>
         requires std::invocable<F&, std::size_t>

@@ -12,9 +12,9 @@
 #include <typenet/nn/loss/detail.hpp>
 #include <typenet/nn/network.hpp>
 #include <typenet/nn/optim/sgd.hpp>
+#include <typenet/kernels/parallel.hpp>
 #include <typenet/train/detail/layer_table.hpp>
 #include <typenet/train/nan_guard.hpp>
-#include <typenet/train/parallel.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -74,35 +74,32 @@ constexpr bool admit_policy() {
         return true;
 }
 
-// --- Optional policies: a recorder (tn::diagnostics) and a NaN/Inf guard (tn::nan_guard::*) ---
+// --- Optional policies: a recorder (tn::diagnostics), a NaN/Inf guard (tn::nan_guard::*) and
+// threads (tn::parallel, train/parallel.hpp) ---
 // Each is found among Policies... by a static flag; when absent, its options and state are
 // empty types held [[no_unique_address]], so the trainer keeps its size and its code.
 template <class P>
 concept recorder_policy = requires { requires P::is_recorder; };
 template <class P>
 concept guard_policy = requires { requires P::is_nan_guard; };
+template <class P>
+concept parallel_policy = requires { requires P::is_parallel; };
 
-template <class... P>
-struct recorder_of {
-    using policy = void;
+template <class P>
+struct is_recorder_policy : std::bool_constant<recorder_policy<P>> {};
+template <class P>
+struct is_guard_policy : std::bool_constant<guard_policy<P>> {};
+template <class P>
+struct is_parallel_policy : std::bool_constant<parallel_policy<P>> {};
+
+// The first of P... for which Is<P>::value holds, or void.
+template <template <class> class Is, class... P>
+struct first_policy {
+    using type = void;
 };
-template <class P, class... Rest>
-struct recorder_of<P, Rest...> : recorder_of<Rest...> {};
-template <class P, class... Rest>
-    requires recorder_policy<P>
-struct recorder_of<P, Rest...> {
-    using policy = P;
-};
-template <class... P>
-struct guard_of {
-    using policy = void;
-};
-template <class P, class... Rest>
-struct guard_of<P, Rest...> : guard_of<Rest...> {};
-template <class P, class... Rest>
-    requires guard_policy<P>
-struct guard_of<P, Rest...> {
-    using policy = P;
+template <template <class> class Is, class P, class... Rest>
+struct first_policy<Is, P, Rest...> {
+    using type = std::conditional_t<Is<P>::value, P, typename first_policy<Is, Rest...>::type>;
 };
 
 struct no_diagnostics_options {};
@@ -144,6 +141,24 @@ template <class T>
 struct guard_for<void, T> {
     using state = no_guard_state;
     using options = no_guard_options;
+};
+
+struct no_parallel_options {};
+struct no_parallel_scope {};
+struct no_parallel_state {
+    explicit constexpr no_parallel_state(no_parallel_options) noexcept {}
+    constexpr no_parallel_scope scope() const noexcept { return {}; }
+    constexpr std::size_t threads() const noexcept { return 1; }
+};
+template <class P>
+struct parallel_for {
+    using options = typename P::options;
+    using state = typename P::state;
+};
+template <>
+struct parallel_for<void> {
+    using options = no_parallel_options;
+    using state = no_parallel_state;
 };
 
 // The global norm after the clipping transform and whether it changed anything: free for
@@ -199,8 +214,9 @@ class trainer {
                   "typenet: trainer: give at most one nan_guard policy");
     static_assert((0 + ... + int(detail::parallel_policy<Policies>)) <= 1,
                   "typenet: trainer: give tn::parallel at most once");
-    using diagnostics_policy = typename detail::recorder_of<Policies...>::policy;
-    using guard_policy = typename detail::guard_of<Policies...>::policy;
+    using diagnostics_policy = typename detail::first_policy<detail::is_recorder_policy, Policies...>::type;
+    using guard_policy = typename detail::first_policy<detail::is_guard_policy, Policies...>::type;
+    using parallel_policy = typename detail::first_policy<detail::is_parallel_policy, Policies...>::type;
 
 public:
     using network_type = Net;
@@ -210,7 +226,6 @@ public:
     using output_shape = typename Net::output_shape;
     static constexpr bool recording = !std::is_void_v<diagnostics_policy>;
     static constexpr bool guarded = !std::is_void_v<guard_policy>;
-    static constexpr bool threaded = detail::any_parallel_v<Policies...>;
     using recorder_type = typename detail::recorder_for<diagnostics_policy, Net>::type;
 
     struct options {
@@ -221,12 +236,13 @@ public:
         [[no_unique_address]] typename detail::recorder_for<diagnostics_policy, Net>::options diagnostics{};
         [[no_unique_address]] typename detail::guard_for<guard_policy, T>::options nan_guard{};
         // Read once, at construction (the pool's size); empty when tn::parallel is not chosen.
-        [[no_unique_address]] std::conditional_t<threaded, ::typenet::parallel::options, detail::no_parallel_options> parallel{};
+        [[no_unique_address]] typename detail::parallel_for<parallel_policy>::options parallel{};
     };
 
     trainer(Net& model, options o = {})
-        : model_(model), options_(o), grads_(Net::parameter_count), state_(Optimiser::state_slots * Net::parameter_count),
+        : model_(model), options_(o), grads_(Net::parameter_count),
           buffers_before_(Net::buffer_count), recorder_(o.diagnostics), pool_(o.parallel) {
+        if (needs_state()) allocate_state();
         if constexpr (guarded) {
             guard_.check_update = o.nan_guard.check_update;
             const std::size_t n = backup_buffers_at() + Net::buffer_count;
@@ -250,6 +266,7 @@ public:
         ++steps_;
         const T norm = Clip::needs_norm ? last_norm_ : T(0);
         const auto transform = Clip::make(options_.clip, norm);
+        if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
         if constexpr (guarded) {
             if (guard_.check_update) save_update_state();
         }
@@ -324,6 +341,11 @@ public:
         return loss;
     }
 
+    /// The threads a step runs on: the pool's size with tn::parallel, else 1.
+    std::size_t threads() const noexcept {
+        return pool_.threads();
+    }
+
     /// The global L2 norm of the last gradients, before clipping (computed here when the
     /// clipping policy did not need it).
     T last_gradient_norm() const {
@@ -368,6 +390,22 @@ private:
             return steps_;
     }
 
+    // The optimiser's state (momentum, Adam's moments), zero at first; allocated only when the
+    // optimiser's options need it (sgd without momentum keeps none).
+    bool needs_state() const noexcept {
+        if constexpr (requires { Optimiser::needs_state(options_.optimiser); })
+            return Optimiser::needs_state(options_.optimiser);
+        else
+            return Optimiser::state_slots > 0;
+    }
+    void allocate_state() {
+        const std::size_t n = Optimiser::state_slots * Net::parameter_count;
+        state_ = detail::dynamic_storage<T>(n);
+        std::fill_n(state_.data(), n, T(0));
+    }
+    // The state's values in use: none before it is allocated.
+    std::size_t state_size() const noexcept { return state_.capacity() ? Optimiser::state_slots * Net::parameter_count : 0; }
+
     // --- NaN/Inf guard (only instantiated when chosen) ---
     std::size_t backup_buffers_at() const noexcept {
         return guard_.check_update ? (1 + Optimiser::state_slots) * Net::parameter_count : 0;
@@ -378,8 +416,7 @@ private:
     }
     void save_update_state() {
         std::copy_n(model_.parameters().data(), Net::parameter_count, guard_.backup.data());
-        std::copy_n(state_.data(), Optimiser::state_slots * Net::parameter_count,
-                    guard_.backup.data() + Net::parameter_count);
+        std::copy_n(state_.data(), state_size(), guard_.backup.data() + Net::parameter_count);
     }
 
     struct non_finite_place {
@@ -442,7 +479,7 @@ private:
                           detail::non_finite_kind(params[p.offset + i])};
                     return true;
                 }
-        for (std::size_t s = 0; s < Optimiser::state_slots; ++s)
+        for (std::size_t s = 0; s < (state_size() ? Optimiser::state_slots : 0); ++s)
             for (const auto& e : table)
                 for (const auto& p : e.parameters) {
                     const T* v = state_.data() + s * Net::parameter_count + p.offset;
@@ -470,12 +507,12 @@ private:
     }
     bool reject_after_update(std::size_t index) {
         const T p = detail::squared_norm_of(model_.parameters().data(), Net::parameter_count);
-        const T s = Optimiser::state_slots ? detail::squared_norm_of(state_.data(), Optimiser::state_slots * Net::parameter_count) : T(0);
+        const T s = state_size() ? detail::squared_norm_of(state_.data(), state_size()) : T(0);
         if (std::isfinite(p) && std::isfinite(s)) return false;
         non_finite_place at{};
         if (!find_in_update(at)) return false;
         std::copy_n(guard_.backup.data(), Net::parameter_count, model_.parameters().data());
-        std::copy_n(guard_.backup.data() + Net::parameter_count, Optimiser::state_slots * Net::parameter_count, state_.data());
+        std::copy_n(guard_.backup.data() + Net::parameter_count, state_size(), state_.data());
         --steps_;
         reject(at, index);
         return true;
@@ -513,7 +550,7 @@ private:
     mutable bool norm_valid_ = false;
     [[no_unique_address]] recorder_type recorder_;
     [[no_unique_address]] typename detail::guard_for<guard_policy, T>::state guard_;
-    [[no_unique_address]] detail::pool_holder<threaded> pool_;
+    [[no_unique_address]] typename detail::parallel_for<parallel_policy>::state pool_;
 };
 
 }  // namespace typenet

@@ -64,6 +64,23 @@ constexpr std::size_t buffer_count_of() {
         return 0;
 }
 
+// The per-row hooks of a dense (or norm) + activation stage, as types keyed by the activation,
+// the value type and the width rather than lambdas, whose type differs at every position: the
+// kernels they are passed to are then instantiated once per shape, not once per layer.
+template <class A, class T, std::size_t N>
+struct activation_epilogue {
+    const T* z;
+    T* y;
+    void operator()(std::size_t r) const { A::apply_rows(z + r * N, y + r * N, 1); }
+};
+template <class A, class T, std::size_t N>
+struct activation_prologue {
+    const T* z;
+    const T* y;  // null when the output is no longer the activation's own
+    T* g;
+    void operator()(std::size_t r) const { A::scale_by_derivative(z + r * N, y ? y + r * N : nullptr, g + r * N, g + r * N, 1); }
+};
+
 template <class In, class... L>
 struct sequence {
     static constexpr std::size_t count = sizeof...(L);
@@ -231,7 +248,7 @@ struct sequence {
                 });
             else
                 B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass,
-                                 [&](std::size_t r) { A::apply_rows(z + r * n, y + r * n, 1); });
+                                 activation_epilogue<A, T, n>{z, y});
         } else if constexpr (I + 1 == count && fuses_epilogue<B>) {
             B::forward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), rows, pass, final);
         } else {
@@ -259,17 +276,19 @@ struct sequence {
     // dp: parameter gradients (each layer writes its own); work: R * scratch_size values.
     // The observer (pass.hpp) hears of each layer's parameter gradients once they are written,
     // and of the gradient reaching each parameterised layer's input.
-    template <class T, class Observer>
+    // OutputKept: whether the last layer's output is still as it wrote it (false inside a
+    // residual, whose shortcut was added into it); an activation reads its output only then.
+    template <bool OutputKept = true, class T, class Observer>
     static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
                          const Observer& observer) {
         T* buffers[2] = {work, work + rows * layout.max_width};
         T* inner_work = work + 2 * rows * layout.max_width;
         T* cur = dy;
         int next = 0;
-        backward_from<count - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
+        backward_from<count - 1, OutputKept>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
     }
 
-    template <std::size_t I, class T, class Observer>
+    template <std::size_t I, bool OutputKept, class T, class Observer>
     static void backward_from(const T* p, const T* x, const T* acts, T*& cur, int& next, T* (&buffers)[2], T* dx, T* dp,
                               T* inner_work, std::size_t rows, const Observer& observer) {
         using B = bound<I>;
@@ -281,14 +300,18 @@ struct sequence {
                 using A = bound<I + 1>;
                 constexpr std::size_t n = B::output_shape::size;
                 const T* z = output_of<I>(acts, rows);
+                const T* y = OutputKept || I + 2 < count ? output_of<I + 1>(acts, rows) : nullptr;
                 T* g = cur;
                 B::backward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work,
-                                  rows, [&](std::size_t r) { A::scale_by_derivative(z + r * n, g + r * n, 1); });
+                                  rows, activation_prologue<A, T, n>{z, y, g});
             } else if constexpr (is_block_layer<B>) {
-                B::backward(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work, rows,
-                            observer.shifted(layout.param_offset[I]));
+                B::template backward<OutputKept || I + 1 < count>(p + layout.param_offset[I], in, region<I>(acts, rows),
+                                                                  cur, target, gp, inner_work, rows,
+                                                                  observer.shifted(layout.param_offset[I]));
             } else {
-                B::backward(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work, rows);
+                // An activation's acts are its output: withheld (null) when no longer its own.
+                const T* own = OutputKept || I + 1 < count || !is_activation_layer<B> ? region<I>(acts, rows) : nullptr;
+                B::backward(p + layout.param_offset[I], in, own, cur, target, gp, inner_work, rows);
             }
             if constexpr (B::parameter_count > 0 && !is_block_layer<B>) {
                 observer.gradients(layout.param_offset[I], B::parameter_count);
@@ -299,7 +322,7 @@ struct sequence {
                 next = 1 - next;
             }
         }
-        if constexpr (I > 0) backward_from<I - 1>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
+        if constexpr (I > 0) backward_from<I - 1, OutputKept>(p, x, acts, cur, next, buffers, dx, dp, inner_work, rows, observer);
     }
 
     // Parameters at p, buffers at b; layer i draws from stream base_index + its index.

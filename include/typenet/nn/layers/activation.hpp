@@ -10,6 +10,7 @@
 #include <typenet/expr/apply.hpp>
 #include <typenet/expr/assign.hpp>
 #include <typenet/expr/derivative.hpp>
+#include <typenet/expr/derivative_of_output.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/activation_mean_field.hpp>
 #include <typenet/nn/detail/layer_base.hpp>
@@ -52,11 +53,21 @@ struct activation_layer {
             batch_view<T, n> out(y, rows);
             out = typenet::apply(function{}, batch_view<const T, n>(z, rows));
         }
-        // dy *= f'(z), in place.
+        // g_out = g_in * f'(z) (in place when g_out == g_in). When the output y = f(z) is still
+        // there (y not null) and f' has a form in y (tanh: 1 - y^2), from y: the same value
+        // without evaluating f again. A caller that let y be overwritten (a residual adds its
+        // shortcut into its block's last output) passes null.
         template <class T>
-        static void scale_by_derivative(const T* z, T* dy, std::size_t rows) {
-            batch_view<T, n> g(dy, rows);
-            g = g * typenet::apply(derivative_function{}, batch_view<const T, n>(z, rows));
+        static void scale_by_derivative(const T* z, const T* y, const T* g_in, T* g_out, std::size_t rows) {
+            batch_view<T, n> out(g_out, rows);
+            const batch_view<const T, n> g(g_in, rows);
+            if constexpr (has_output_derivative_v<function>) {
+                if (y) {
+                    out = g * typenet::apply(output_derivative_t<function>{}, batch_view<const T, n>(y, rows));
+                    return;
+                }
+            }
+            out = g * typenet::apply(derivative_function{}, batch_view<const T, n>(z, rows));
         }
 
         template <class T>
@@ -64,10 +75,8 @@ struct activation_layer {
             apply_rows(x, acts, rows);
         }
         template <class T>
-        static void backward(const T*, const T* x, const T*, T* dy, T* dx, T*, T*, std::size_t rows) {
-            if (!dx) return;
-            batch_view<T, n> out(dx, rows);
-            out = batch_view<const T, n>(dy, rows) * typenet::apply(derivative_function{}, batch_view<const T, n>(x, rows));
+        static void backward(const T*, const T* x, const T* acts, T* dy, T* dx, T*, T*, std::size_t rows) {
+            if (dx) scale_by_derivative(x, acts, dy, dx, rows);
         }
     };
 };

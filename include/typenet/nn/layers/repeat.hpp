@@ -96,7 +96,7 @@ struct repeat {
                                     pass.at(n * block_buffers, n * block::index_span));
         }
 
-        template <class T, class Observer>
+        template <bool OutputKept = true, class T, class Observer>
         static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
                              const Observer& observer) {
             T* buffers[2] = {work, work + rows * In::size};
@@ -106,8 +106,15 @@ struct repeat {
             for (std::size_t k = N; k-- > 0;) {
                 T* target = k == 0 ? dx : buffers[next];
                 const T* in = k == 0 ? x : block_output_at(acts, k - 1, rows);
-                block::backward(p + k * block_parameters, in, acts + rows * k * block_activations, cur, target,
-                                dp + k * block_parameters, inner, rows, observer.shifted(k * block_parameters));
+                // Only the last block's output is the repeat's, which a caller may have changed.
+                if (OutputKept || k + 1 < N)
+                    block::template backward<true>(p + k * block_parameters, in, acts + rows * k * block_activations,
+                                                   cur, target, dp + k * block_parameters, inner, rows,
+                                                   observer.shifted(k * block_parameters));
+                else
+                    block::template backward<false>(p + k * block_parameters, in, acts + rows * k * block_activations,
+                                                    cur, target, dp + k * block_parameters, inner, rows,
+                                                    observer.shifted(k * block_parameters));
                 cur = target;
                 next = 1 - next;
             }

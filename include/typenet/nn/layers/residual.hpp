@@ -6,9 +6,11 @@
 // scratch are the inner sequence's, laid out inside the element's regions; a projection appends
 // its shortcut (weight [out, in], then bias [out]) after the block's parameters. The element's
 // output is the block's output, in place: the shortcut is added into the last rows * out values
-// of the region, which is possible because no layer's backward reads its own output (dense and
+// of the region, which is possible because no layer's backward needs its own output (dense and
 // the fused dense + activation read their input and z, an activation its input, a repeat or a
-// residual its inner layers' inputs).
+// residual its inner layers' inputs). An activation whose derivative has a form in its output
+// (tanh: 1 - y^2) reads the output instead where it is intact: the inner pass is told it is not
+// (sequence::backward<false>).
 //
 // Fusion. The addition runs in the epilogue of the block's last stage when that stage is a
 // dense or a dense fused with an activation (sequence::forward with a final epilogue); any
@@ -154,7 +156,9 @@ struct residual_bind {
 
     // dx = dF^T dy + dy (residual) or + W_s^T dy (projection); the block's backward may
     // overwrite the dy it is given, so the residual gives it a copy when dx is wanted.
-    template <class T, class Observer>
+    // The block's output had the shortcut added into it: the inner pass is told so
+    // (backward<false>). Whether the caller kept this block's output changes nothing here.
+    template <bool = true, class T, class Observer>
     static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* work, std::size_t rows,
                          const Observer& observer) {
         T* extra = work;
@@ -164,15 +168,15 @@ struct residual_bind {
             kernels::dense_backward<T, n_in, n_out>(n_in, n_out, p + inner_parameters, x, dy, w_grad, w_grad + n_out * n_in,
                                        dx ? extra : nullptr, rows, [](std::size_t) {});
             observer.gradients(inner_parameters, shortcut::parameter_count);
-            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, observer);
+            inner::template backward<false>(p, x, acts, dy, dx, dp, inner_work, rows, observer);
             if (dx)
                 for (std::size_t k = 0; k < rows * n_in; ++k) dx[k] += extra[k];
         } else if (dx) {
             std::copy_n(dy, rows * n_out, extra);
-            inner::backward(p, x, acts, extra, dx, dp, inner_work, rows, observer);
+            inner::template backward<false>(p, x, acts, extra, dx, dp, inner_work, rows, observer);
             for (std::size_t k = 0; k < rows * n_in; ++k) dx[k] += dy[k];
         } else {
-            inner::backward(p, x, acts, dy, dx, dp, inner_work, rows, observer);
+            inner::template backward<false>(p, x, acts, dy, dx, dp, inner_work, rows, observer);
         }
     }
 };

@@ -22,6 +22,9 @@ struct sgd {
         bool nesterov = false;
     };
     static constexpr std::size_t state_slots = 1;
+    // Only momentum keeps state: without it the trainer allocates none (the parameters' size
+    // again, for nothing).
+    static constexpr bool needs_state(const options& o) noexcept { return o.momentum != 0.0; }
 
     // step counts from 1; g is transformed (clipped) as it is read.
     template <class T, class Transform>
