@@ -17,6 +17,7 @@
 #include <ratio>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -86,6 +87,10 @@ BOOST_AUTO_TEST_CASE(threads_come_from_the_options) {
     BOOST_TEST(all.threads() == std::max(1u, std::thread::hardware_concurrency()));
     tn::trainer<mixed, tn::loss::softmax_cross_entropy> one{m};
     BOOST_TEST(one.threads() == 1u);
+    // The pool moves with the trainer; the moved-from one reports 1 instead of reading null.
+    auto moved = std::move(two);
+    BOOST_TEST(moved.threads() == 2u);
+    BOOST_TEST(two.threads() == 1u);  // NOLINT(bugprone-use-after-move): what is tested
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_step_leaves_the_pool_usable) {

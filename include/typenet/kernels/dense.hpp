@@ -74,6 +74,9 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
 inline constexpr std::size_t dense_packing_min_rows = 4;
 
 /// z[r, o] = b[o] + sum_i x[r, i] w[o, i] for each row r, then epilogue(r) on each finished row.
+/// Under a parallel_scope the epilogue runs on the pool's threads, each on its own rows, so it
+/// must only touch row r; and it must not call a GEMM kernel itself (the packed block of W^T it
+/// runs beside is in the thread's scratch).
 /// InHint and OutHint are in and out when known at compile time (0 otherwise): they choose the
 /// register tiles (gemm_tile), never the result.
 template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch, class Epilogue>

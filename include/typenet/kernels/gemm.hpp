@@ -151,8 +151,7 @@ void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T
 
 /// C(i, j) = sum_p A(i, p) B(p, j) for all m rows and columns j in [col_begin, col_end), where
 /// B's row p is contiguous at b + p * ldb. The last columns that do not fill a SIMD vector are
-/// copied into a zero-padded strip first (B cannot be read past its end). col_begin must be a
-/// multiple of the SIMD width.
+/// copied into a zero-padded strip first (B cannot be read past its end).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b, std::size_t ldb, T* c,
                  std::size_t ldc, std::size_t col_begin, std::size_t col_end) {

@@ -32,7 +32,7 @@ struct parallel {
             : pool_(std::make_unique<kernels::thread_pool>(
                   o.threads > 0 ? o.threads : std::max<std::size_t>(1, std::thread::hardware_concurrency()))) {}
         kernels::parallel_scope scope() const noexcept { return kernels::parallel_scope(pool_.get()); }
-        std::size_t threads() const noexcept { return pool_->size(); }
+        std::size_t threads() const noexcept { return pool_ ? pool_->size() : 1; }  // 1 once moved from
 
     private:
         std::unique_ptr<kernels::thread_pool> pool_;

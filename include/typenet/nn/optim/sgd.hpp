@@ -11,6 +11,8 @@ namespace typenet::optim {
 /// Stochastic gradient descent with PyTorch's torch.optim.SGD semantics and defaults:
 /// d = g + weight_decay * p; with momentum, b = momentum * b + (1 - dampening) * d (b = d on the
 /// first step) and d = nesterov ? d + momentum * b : b; then p -= learning_rate * d.
+/// "The first step" is the trainer's first update: momentum switched on later starts from a
+/// zero buffer, b = (1 - dampening) * d (the same as b = d unless dampening is set).
 /// One pass over parameters, gradients and the momentum buffer.
 struct sgd {
     static constexpr const char* name = "sgd";
