@@ -70,7 +70,7 @@ struct micro_tile {
             const T* ci = c + i * ldc;
             std::size_t v = 0;
             for (; (v + 1) * w <= cols; ++v) acc[i][v] = simd::load<Arch>(ci + v * w);
-            if (v < NV) {
+            if (v * w < cols) {
                 alignas(64) T lanes[w] = {};
                 std::copy_n(ci + v * w, cols - v * w, lanes);
                 acc[i][v] = vec::load_aligned(lanes);

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 namespace typenet {
 
@@ -106,15 +107,16 @@ struct repeat {
             for (std::size_t k = N; k-- > 0;) {
                 T* target = k == 0 ? dx : buffers[next];
                 const T* in = k == 0 ? x : block_output_at(acts, k - 1, rows);
+                auto block_backward = [&](auto output_kept) {
+                    block::template backward<decltype(output_kept)::value>(
+                        p + k * block_parameters, in, acts + rows * k * block_activations, cur, target,
+                        dp + k * block_parameters, inner, rows, observer.shifted(k * block_parameters));
+                };
                 // Only the last block's output is the repeat's, which a caller may have changed.
                 if (OutputKept || k + 1 < N)
-                    block::template backward<true>(p + k * block_parameters, in, acts + rows * k * block_activations,
-                                                   cur, target, dp + k * block_parameters, inner, rows,
-                                                   observer.shifted(k * block_parameters));
+                    block_backward(std::true_type{});
                 else
-                    block::template backward<false>(p + k * block_parameters, in, acts + rows * k * block_activations,
-                                                    cur, target, dp + k * block_parameters, inner, rows,
-                                                    observer.shifted(k * block_parameters));
+                    block_backward(std::false_type{});
                 cur = target;
                 next = 1 - next;
             }
