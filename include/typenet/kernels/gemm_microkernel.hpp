@@ -65,15 +65,19 @@ struct micro_tile {
     }
 
     // Continues a sum already stored in C (the previous block of the shared dimension).
+    // Every accumulator is written: a vector past cols starts from zeros.
     void resume(const T* c, std::size_t ldc, std::size_t cols) noexcept {
         for (std::size_t i = 0; i < MR; ++i) {
             const T* ci = c + i * ldc;
-            std::size_t v = 0;
-            for (; (v + 1) * w <= cols; ++v) acc[i][v] = simd::load<Arch>(ci + v * w);
-            if (v * w < cols) {
-                alignas(64) T lanes[w] = {};
-                std::copy_n(ci + v * w, cols - v * w, lanes);
-                acc[i][v] = vec::load_aligned(lanes);
+            for (std::size_t v = 0; v < NV; ++v) {
+                const std::size_t first = v * w;
+                if (first + w <= cols) {
+                    acc[i][v] = simd::load<Arch>(ci + first);
+                } else {
+                    alignas(64) T lanes[w] = {};
+                    if (first < cols) std::copy_n(ci + first, cols - first, lanes);
+                    acc[i][v] = vec::load_aligned(lanes);
+                }
             }
         }
     }
