@@ -64,6 +64,40 @@ struct norm_sink {
     void gradients(std::size_t offset, std::size_t count) { squared += squared_norm_of(grads + offset, count); }
 };
 
+// The optimiser runs on parts of the parameters cut at multiples of update_alignment values (a
+// multiple of every SIMD width): each value then takes the SIMD lane it takes in one pass over
+// all of them, so any cut gives the same numbers (for_each_lane). A thread takes at least
+// update_grain values.
+inline constexpr std::size_t update_alignment = 64;
+inline constexpr std::size_t update_grain = 4096;
+
+// Runs the optimiser on each layer's parameters as soon as backward has written their
+// gradients, while those are still in cache, rather than in a pass over all parameters after
+// backward. Backward reports layers top down, each range just below the last (sequence.hpp);
+// a report out of that order is left for finish(). Parts start at multiples of
+// update_alignment (the top of a layer's range may take the first values of the layer above,
+// whose gradients are final), so the numbers are those of the unfused update.
+template <class Update>
+struct update_sink {
+    static constexpr bool wants_input_gradients = false;
+    Update& update;       // update(begin, end): the optimiser on [begin, end)
+    std::size_t ready;    // the gradients at and above this offset are final
+    std::size_t pending;  // the values below this offset are not updated yet
+    void gradients(std::size_t offset, std::size_t count) {
+        if (offset + count != ready) return;
+        ready = offset;
+        const std::size_t from = (offset + update_alignment - 1) / update_alignment * update_alignment;
+        if (from < pending) {
+            update(from, pending);
+            pending = from;
+        }
+    }
+    void finish() {
+        if (pending > 0) update(0, pending);
+        pending = 0;
+    }
+};
+
 // A trainer policy P may check the network when the trainer is instantiated:
 // `template <class Net> struct admit { static_assert(...); };` (see require_stable_gradients).
 template <class P, class Net>
@@ -226,6 +260,10 @@ public:
     using output_shape = typename Net::output_shape;
     static constexpr bool recording = !std::is_void_v<diagnostics_policy>;
     static constexpr bool guarded = !std::is_void_v<guard_policy>;
+    // The optimiser runs inside backward, on each layer as its gradients are written, when
+    // nothing needs all the gradients first: no clipping by their norm, no diagnostics, no
+    // guard (which checks them before the update).
+    static constexpr bool fused_update = !Clip::needs_norm && !recording && !guarded;
     using recorder_type = typename detail::recorder_for<diagnostics_policy, Net>::type;
 
     struct options {
@@ -253,34 +291,20 @@ public:
     /// Forward, loss, backward, clipping and update; returns the loss before the update.
     /// A batch of zero rows changes nothing and returns NaN (PyTorch's mean of nothing).
     /// With a nan_guard, a step that meets a non-finite value is not applied (see nan_guard.hpp).
+    /// Without one, without diagnostics and without clipping by the norm (fused_update), the
+    /// optimiser runs on each layer as soon as backward has written its gradients: the same
+    /// numbers, one pass over the parameters less. gradients() holds the step's gradients
+    /// either way.
     template <leaf_expression X, class Labels>
     T step(const X& x, const Labels& labels) {
-        const std::size_t index = step_index();
-        if constexpr (guarded) save_buffers();
-        const T loss = backward(x, labels);
-        if (x.rows() == 0) return loss;
-        if constexpr (guarded) {
-            // The cheap test: one comparison each; the search for where runs only when it fails.
-            if (!(std::isfinite(loss) && std::isfinite(last_norm_)) && reject_before_update(x, loss, index)) return loss;
+        if constexpr (fused_update) {
+            if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
+            const T loss = forward_backward<true>(x, labels);
+            if (x.rows() > 0) ++steps_;
+            return loss;
+        } else {
+            return step_then_update(x, labels);
         }
-        ++steps_;
-        const T norm = Clip::needs_norm ? last_norm_ : T(0);
-        const auto transform = Clip::make(options_.clip, norm);
-        if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
-        if constexpr (guarded) {
-            if (guard_.check_update) save_update_state();
-        }
-        Optimiser::update(options_.optimiser, model_.parameters().data(), grads_.data(), state_.data(),
-                          Net::parameter_count, steps_, transform);
-        if constexpr (guarded) {
-            if (guard_.check_update && reject_after_update(index)) return loss;
-        }
-        if constexpr (recording) {
-            const auto [after, fired] =
-                detail::clip_effect<Clip>(transform, grads_.data(), Net::parameter_count, recorder_.last().gradient_norm);
-            recorder_.finish_step(after, fired, false);
-        }
-        return loss;
     }
 
     /// Forward and backward only: fills gradients() and returns the loss; parameters unchanged.
@@ -289,6 +313,54 @@ public:
     /// labels (a wrong count, a class out of range), nothing changes.
     template <leaf_expression X, class Labels>
     T backward(const X& x, const Labels& labels) {
+        return forward_backward<false>(x, labels);
+    }
+
+    /// The threads a step runs on: the pool's size with tn::parallel, else 1.
+    std::size_t threads() const noexcept {
+        return pool_.threads();
+    }
+
+    /// The global L2 norm of the last gradients, before clipping (computed here when the
+    /// clipping policy did not need it).
+    T last_gradient_norm() const {
+        if (!norm_valid_) {
+            last_norm_ = std::sqrt(detail::squared_norm_of(grads_.data(), Net::parameter_count));
+            norm_valid_ = true;
+        }
+        return last_norm_;
+    }
+
+    /// The last gradients, named like the parameters ("0.weight", ...).
+    parameter_view<Net, const T> gradients() const noexcept { return {grads_.data()}; }
+    options& settings() noexcept { return options_; }
+    const options& settings() const noexcept { return options_; }
+    std::size_t steps() const noexcept { return steps_; }
+    Net& model() noexcept { return model_; }
+
+    /// What tn::diagnostics recorded (diag::recorder: last(), history(), report(), names()).
+    const recorder_type& diagnostics() const noexcept
+        requires recording
+    {
+        return recorder_;
+    }
+    recorder_type& diagnostics() noexcept
+        requires recording
+    {
+        return recorder_;
+    }
+    /// Steps a tn::nan_guard::skip_step rejected (steps() counts only the applied ones).
+    std::size_t skipped_steps() const noexcept
+        requires guarded
+    {
+        return guard_.skipped;
+    }
+
+private:
+    // Forward, loss and backward; with Update (fused_update only), the optimiser too, on each
+    // layer as backward finishes it.
+    template <bool Update, leaf_expression X, class Labels>
+    T forward_backward(const X& x, const Labels& labels) {
         // sizeof rather than ::value: a failed check then stops here, without a second error
         // about an incomplete checker type.
         static_assert(sizeof(detail::require_input_batch<X, typename Net::input_shape, T>) > 0);
@@ -333,6 +405,14 @@ public:
                                work_.data(), rows, detail::observer<detail::norm_sink<T>>{&sink});
             last_norm_ = std::sqrt(sink.squared);
             norm_valid_ = true;
+        } else if constexpr (Update) {
+            const auto transform = Clip::make(options_.clip, T(0));
+            auto run = [&](std::size_t begin, std::size_t end) { update(begin, end, steps_ + 1, transform); };
+            detail::update_sink<decltype(run)> sink{run, Net::parameter_count, Net::parameter_count};
+            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
+                               work_.data(), rows, detail::observer<decltype(sink)>{&sink});
+            sink.finish();
+            norm_valid_ = false;
         } else {
             sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
                                work_.data(), rows, detail::no_observer{});
@@ -341,47 +421,51 @@ public:
         return loss;
     }
 
-    /// The threads a step runs on: the pool's size with tn::parallel, else 1.
-    std::size_t threads() const noexcept {
-        return pool_.threads();
-    }
-
-    /// The global L2 norm of the last gradients, before clipping (computed here when the
-    /// clipping policy did not need it).
-    T last_gradient_norm() const {
-        if (!norm_valid_) {
-            last_norm_ = std::sqrt(detail::squared_norm_of(grads_.data(), Net::parameter_count));
-            norm_valid_ = true;
+    // step() when the update needs all the gradients first (a guard, diagnostics, clipping by
+    // the norm): backward, then the update in one pass.
+    template <leaf_expression X, class Labels>
+    T step_then_update(const X& x, const Labels& labels) {
+        const std::size_t index = step_index();
+        if constexpr (guarded) save_buffers();
+        const T loss = backward(x, labels);
+        if (x.rows() == 0) return loss;
+        if constexpr (guarded) {
+            // The cheap test: one comparison each; the search for where runs only when it fails.
+            if (!(std::isfinite(loss) && std::isfinite(last_norm_)) && reject_before_update(x, loss, index)) return loss;
         }
-        return last_norm_;
+        ++steps_;
+        const T norm = Clip::needs_norm ? last_norm_ : T(0);
+        const auto transform = Clip::make(options_.clip, norm);
+        if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
+        if constexpr (guarded) {
+            if (guard_.check_update) save_update_state();
+        }
+        {
+            [[maybe_unused]] const auto threads = pool_.scope();
+            update(0, Net::parameter_count, steps_, transform);
+        }
+        if constexpr (guarded) {
+            if (guard_.check_update && reject_after_update(index)) return loss;
+        }
+        if constexpr (recording) {
+            const auto [after, fired] =
+                detail::clip_effect<Clip>(transform, grads_.data(), Net::parameter_count, recorder_.last().gradient_norm);
+            recorder_.finish_step(after, fired, false);
+        }
+        return loss;
     }
 
-    /// The last gradients, named like the parameters ("0.weight", ...).
-    parameter_view<Net, const T> gradients() const noexcept { return {grads_.data()}; }
-    options& settings() noexcept { return options_; }
-    const options& settings() const noexcept { return options_; }
-    std::size_t steps() const noexcept { return steps_; }
-    Net& model() noexcept { return model_; }
-
-    /// What tn::diagnostics recorded (diag::recorder: last(), history(), report(), names()).
-    const recorder_type& diagnostics() const noexcept
-        requires recording
-    {
-        return recorder_;
-    }
-    recorder_type& diagnostics() noexcept
-        requires recording
-    {
-        return recorder_;
-    }
-    /// Steps a tn::nan_guard::skip_step rejected (steps() counts only the applied ones).
-    std::size_t skipped_steps() const noexcept
-        requires guarded
-    {
-        return guard_.skipped;
+    // The optimiser on parameters [begin, end) (begin a multiple of update_alignment), split
+    // over the pool's threads at multiples of update_grain: the same numbers for any split.
+    template <class Transform>
+    void update(std::size_t begin, std::size_t end, std::size_t step, const Transform& transform) {
+        kernels::for_each_part(end - begin, detail::update_grain, 2, [&](kernels::index_range r) {
+            Optimiser::update(options_.optimiser, model_.parameters().data(), grads_.data(), state_.data(),
+                              Net::parameter_count, kernels::index_range{begin + r.begin, begin + r.end}, step,
+                              transform);
+        });
     }
 
-private:
     // Every call of step() with rows, skipped ones included, counted from 0.
     std::size_t step_index() const noexcept {
         if constexpr (guarded)

@@ -14,7 +14,8 @@ namespace detail {
 // PyTorch's single-tensor Adam, step by step (torch/optim/adam.py), so results match to rounding.
 template <class T, class Transform>
 void adam_update(double lr_d, double b1_d, double b2_d, double eps_d, double l2_d, double decoupled_d, T* p,
-                 const T* g, T* state, std::size_t n, std::size_t step, const Transform& clip) {
+                 const T* g, T* state, std::size_t n, kernels::index_range part, std::size_t step,
+                 const Transform& clip) {
     T* m = state;
     T* v = state + n;
     const double bc1 = 1.0 - std::pow(b1_d, static_cast<double>(step));
@@ -22,7 +23,7 @@ void adam_update(double lr_d, double b1_d, double b2_d, double eps_d, double l2_
     const T step_size = static_cast<T>(lr_d / bc1), bc2_sqrt = static_cast<T>(std::sqrt(bc2));
     const T w1 = static_cast<T>(1.0 - b1_d), b2 = static_cast<T>(b2_d), w2 = static_cast<T>(1.0 - b2_d),
             eps = static_cast<T>(eps_d), l2 = static_cast<T>(l2_d), keep = static_cast<T>(1.0 - lr_d * decoupled_d);
-    kernels::for_each_lane<T>(n, [&](std::size_t i, auto lane) {
+    kernels::for_each_lane<T>(part, [&](std::size_t i, auto lane) {
         using kernels::lane_load, kernels::lane_store;
         auto pv = lane_load(lane, p + i);
         using V = decltype(pv);
@@ -52,10 +53,12 @@ struct adam {
         double weight_decay = 0.0;
     };
     static constexpr std::size_t state_slots = 2;
+    // As sgd::update: the values in `part` of n, moments n apart.
     template <class T, class Transform>
-    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, std::size_t step,
-                       const Transform& clip) {
-        detail::adam_update(o.learning_rate, o.beta1, o.beta2, o.eps, o.weight_decay, 0.0, p, g, state, n, step, clip);
+    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, kernels::index_range part,
+                       std::size_t step, const Transform& clip) {
+        detail::adam_update(o.learning_rate, o.beta1, o.beta2, o.eps, o.weight_decay, 0.0, p, g, state, n, part, step,
+                            clip);
     }
 };
 

@@ -20,10 +20,12 @@ struct adamw {
         double weight_decay = 1e-2;
     };
     static constexpr std::size_t state_slots = 2;
+    // As sgd::update: the values in `part` of n, moments n apart.
     template <class T, class Transform>
-    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, std::size_t step,
-                       const Transform& clip) {
-        detail::adam_update(o.learning_rate, o.beta1, o.beta2, o.eps, 0.0, o.weight_decay, p, g, state, n, step, clip);
+    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, kernels::index_range part,
+                       std::size_t step, const Transform& clip) {
+        detail::adam_update(o.learning_rate, o.beta1, o.beta2, o.eps, 0.0, o.weight_decay, p, g, state, n, part, step,
+                            clip);
     }
 };
 

@@ -28,14 +28,15 @@ struct sgd {
     // again, for nothing).
     static constexpr bool needs_state(const options& o) noexcept { return o.momentum != 0.0; }
 
-    // step counts from 1; g is transformed (clipped) as it is read.
+    // Updates the values in `part` of n (state slots are n apart; part.begin a multiple of the
+    // SIMD width, see for_each_lane); step counts from 1; g is transformed (clipped) as read.
     template <class T, class Transform>
-    static void update(const options& o, T* p, const T* g, T* state, std::size_t n, std::size_t step,
-                       const Transform& clip) {
+    static void update(const options& o, T* p, const T* g, T* state, std::size_t /*n*/, kernels::index_range part,
+                       std::size_t step, const Transform& clip) {
         const T lr = static_cast<T>(o.learning_rate), mu = static_cast<T>(o.momentum),
                 damp = static_cast<T>(1.0 - o.dampening), wd = static_cast<T>(o.weight_decay);
         const bool first = step == 1, momentum = o.momentum != 0.0, nesterov = o.nesterov;
-        kernels::for_each_lane<T>(n, [&](std::size_t i, auto lane) {
+        kernels::for_each_lane<T>(part, [&](std::size_t i, auto lane) {
             using kernels::lane_load, kernels::lane_store;
             auto pv = lane_load(lane, p + i);
             using V = decltype(pv);
