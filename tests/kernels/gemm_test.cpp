@@ -196,6 +196,40 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(row_split_gives_identical_rows, T, value_types) {
     }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
+    // y += x W^T + b (a residual projection's shortcut): the streaming path below 4 rows, the
+    // GEMM from 4 rows on (several cache blocks of the shared dimension at in = 300, several
+    // column panels at out = 100), and the same bits on 2 threads.
+    for (const auto& shape : {std::array<std::size_t, 3>{1, 7, 5}, {3, 300, 100}, {4, 7, 5}, {29, 300, 100}, {64, 33, 48}}) {
+        const std::size_t rows = shape[0], in = shape[1], out = shape[2];
+        std::mt19937 g(unsigned(rows * 31 + in + out));
+        const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
+                   y0 = random_values<T>(rows * out, g);
+        auto y = y0;
+        k::dense_forward_add<T>(in, out, w.data(), b.data(), x.data(), y.data(), rows);
+        error_meter<T> e;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < out; ++o) {
+                long double s = (long double)y0[r * out + o] + b[o], m = std::abs(s);
+                for (std::size_t i = 0; i < in; ++i) {
+                    s += (long double)x[r * in + i] * w[o * in + i];
+                    m += std::abs((long double)x[r * in + i] * w[o * in + i]);
+                }
+                e.add(s, m, y[r * out + o]);
+            }
+        auto threaded = y0;
+        {
+            k::thread_pool pool(2);
+            const k::parallel_scope scope(&pool);
+            k::dense_forward_add<T>(in, out, w.data(), b.data(), x.data(), threaded.data(), rows);
+        }
+        BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out) {
+            BOOST_TEST(e.worst < tolerance<T>());
+            BOOST_TEST((threaded == y));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_types) {
     // The weight gradient is split by columns: the same bit-identity.
     const std::size_t m = 13, n = 75, kk = 40, w = simd::width_v<T>;

@@ -56,10 +56,10 @@ std::vector<float> three_steps(Net& m, Trainer& fit, std::size_t rows) {
     return out;
 }
 
-template <class Net, class Optimiser, class Clip, class... Policies>
+template <class Net, class Optimiser, class Clip>
 void check_fused_matches_unfused(const typename Optimiser::options& o, const typename Clip::options& c,
                                  std::size_t rows) {
-    using fused_fit = tn::trainer<Net, tn::loss::softmax_cross_entropy, Optimiser, Clip, Policies...>;
+    using fused_fit = tn::trainer<Net, tn::loss::softmax_cross_entropy, Optimiser, Clip>;
     // A guard needs every gradient before the update, so this trainer updates in one pass
     // after backward; it changes no number.
     using unfused_fit = tn::trainer<Net, tn::loss::softmax_cross_entropy, Optimiser, Clip, tn::nan_guard::throw_error>;
@@ -73,20 +73,20 @@ void check_fused_matches_unfused(const typename Optimiser::options& o, const typ
     BOOST_TEST(bit_identical(fused, unfused));
 }
 
-template <class Net, class... Policies>
+template <class Net>
 void check_every_optimiser(std::size_t rows) {
     BOOST_TEST_CONTEXT("plain sgd") {
-        check_fused_matches_unfused<Net, tn::optim::sgd, tn::clip::none, Policies...>({.learning_rate = 0.05}, {}, rows);
+        check_fused_matches_unfused<Net, tn::optim::sgd, tn::clip::none>({.learning_rate = 0.05}, {}, rows);
     }
     BOOST_TEST_CONTEXT("sgd, nesterov momentum, weight decay, clipped by value") {
-        check_fused_matches_unfused<Net, tn::optim::sgd, tn::clip::value, Policies...>(
+        check_fused_matches_unfused<Net, tn::optim::sgd, tn::clip::value>(
             {.learning_rate = 0.05, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true}, {.clip_value = 0.01}, rows);
     }
     BOOST_TEST_CONTEXT("adam") {
-        check_fused_matches_unfused<Net, tn::optim::adam, tn::clip::none, Policies...>({.learning_rate = 1e-2}, {}, rows);
+        check_fused_matches_unfused<Net, tn::optim::adam, tn::clip::none>({.learning_rate = 1e-2}, {}, rows);
     }
     BOOST_TEST_CONTEXT("adamw, clipped by value") {
-        check_fused_matches_unfused<Net, tn::optim::adamw, tn::clip::value, Policies...>({.learning_rate = 1e-2},
+        check_fused_matches_unfused<Net, tn::optim::adamw, tn::clip::value>({.learning_rate = 1e-2},
                                                                                          {.clip_value = 0.02}, rows);
     }
 }
@@ -114,19 +114,83 @@ BOOST_AUTO_TEST_CASE(gives_the_numbers_of_backward_then_update, *boost::unit_tes
 }
 
 BOOST_AUTO_TEST_CASE(gives_the_same_numbers_on_threads) {
-    // 2 and 3 threads split the update of each large layer; the results are those of one thread.
+    // 2 and 3 threads split the update of wide's two large layers (26130 and 19400 values: at
+    // least 2 x 4096 per thread); the results are those of one thread, fused or not.
+    using ce = tn::loss::softmax_cross_entropy;
     for (std::size_t threads : {2, 3}) {
         BOOST_TEST_CONTEXT("threads " << threads) {
-            check_fused_matches_unfused<wide, tn::optim::adam, tn::clip::none, tn::parallel>({.learning_rate = 1e-2}, {},
-                                                                                           64);
-            wide a{tn::seed{4}}, b{tn::seed{4}};
-            tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::value> one{
+            wide a{tn::seed{4}}, b{tn::seed{4}}, c{tn::seed{4}};
+            tn::trainer<wide, ce, tn::optim::sgd, tn::clip::value> one{
                 a, {.optimiser = {.learning_rate = 0.05, .momentum = 0.9}, .clip = {.clip_value = 0.05}}};
-            tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::value, tn::parallel> many{
-                b, {.optimiser = {.learning_rate = 0.05, .momentum = 0.9}, .clip = {.clip_value = 0.05}}};
-            many.settings().parallel.threads = threads;
-            BOOST_TEST(bit_identical(three_steps(a, one, 64), three_steps(b, many, 64)));
+            tn::trainer<wide, ce, tn::optim::sgd, tn::clip::value, tn::parallel> many{
+                b, {.optimiser = {.learning_rate = 0.05, .momentum = 0.9}, .clip = {.clip_value = 0.05},
+                    .parallel = {.threads = threads}}};
+            tn::trainer<wide, ce, tn::optim::adam, tn::clip::none, tn::nan_guard::throw_error, tn::parallel> unfused{
+                c, {.optimiser = {.learning_rate = 1e-2}, .nan_guard = {.check_update = false},
+                    .parallel = {.threads = threads}}};
+            BOOST_TEST(many.threads() == threads);
+            BOOST_TEST(unfused.threads() == threads);
+            const auto serial = three_steps(a, one, 64);
+            BOOST_TEST(bit_identical(three_steps(b, many, 64), serial));
+            // The update after backward is split the same way.
+            wide d{tn::seed{4}};
+            tn::trainer<wide, ce, tn::optim::adam, tn::clip::none> fused_serial{d, {.optimiser = {.learning_rate = 1e-2}}};
+            BOOST_TEST(bit_identical(three_steps(c, unfused, 64), three_steps(d, fused_serial, 64)));
         }
+    }
+}
+
+// Collects the reports backward makes, as the update sink sees them.
+struct report_recorder {
+    static constexpr bool wants_input_gradients = false;
+    std::vector<std::pair<std::size_t, std::size_t>> reports;
+    void gradients(std::size_t offset, std::size_t count) { reports.emplace_back(offset, count); }
+};
+
+// Runs one forward and backward of Net's sequence directly, recording the reports.
+template <class Net>
+std::vector<std::pair<std::size_t, std::size_t>> reports_of_backward() {
+    using seq = typename Net::sequence;
+    constexpr std::size_t rows = 8;
+    Net m{tn::seed{1}};
+    std::vector<float> x(rows * Net::input_shape::size, 0.25f), acts(rows * seq::activation_size),
+        work(rows * seq::scratch_size), dy(rows * Net::output_shape::size, 0.01f), grads(Net::parameter_count);
+    tn::detail::forward_pass<float> pass;
+    pass.training = true;
+    pass.buffers = pass.update = m.buffers().data();
+    seq::forward(m.parameters().data(), x.data(), acts.data(), rows, pass);
+    report_recorder sink;
+    seq::backward(m.parameters().data(), x.data(), acts.data(), dy.data(), static_cast<float*>(nullptr), grads.data(),
+                  work.data(), rows, tn::detail::observer<report_recorder>{&sink});
+    return sink.reports;
+}
+
+template <class Net>
+void check_reports_top_down() {
+    // The fusion updates a layer inside backward only when each report ends where the previous
+    // one began (else it waits for finish(), with the same numbers): check every layer kind
+    // and nesting reports that way, covering all parameters.
+    const auto reports = reports_of_backward<Net>();
+    std::size_t ready = Net::parameter_count;
+    bool top_down = true;
+    for (const auto& [offset, count] : reports) {
+        top_down = top_down && offset + count == ready;
+        ready = offset;
+    }
+    BOOST_TEST(top_down);
+    BOOST_TEST(ready == 0u);
+}
+
+using nested = tn::network<
+    tn::input<12>, tn::dense<16>, tn::repeat<2, tn::residual<tn::dense<16>, tn::relu, tn::batch_norm<>, tn::dense<16>>>,
+    tn::residual<tn::repeat<2, tn::dense<16>, tn::tanh>, tn::layer_norm<>>,
+    tn::residual_projection<tn::residual_projection<tn::dense<20>, tn::gelu>, tn::dense<24>>, tn::dense<5>>;
+
+BOOST_AUTO_TEST_CASE(backward_reports_every_layer_top_down) {
+    BOOST_TEST_CONTEXT("every layer kind") { check_reports_top_down<mixed>(); }
+    BOOST_TEST_CONTEXT("nested blocks") { check_reports_top_down<nested>(); }
+    BOOST_TEST_CONTEXT("nested blocks, fused against unfused") {
+        check_fused_matches_unfused<nested, tn::optim::adam, tn::clip::none>({.learning_rate = 1e-2}, {}, 16);
     }
 }
 
@@ -142,7 +206,7 @@ BOOST_AUTO_TEST_CASE(the_sink_updates_each_value_once_after_its_gradient) {
         std::vector<int> updates(1000, 0);
         bool aligned = true, after_gradient = true;
         auto update = [&](std::size_t b, std::size_t e) {
-            aligned = aligned && b % 64 == 0;
+            aligned = aligned && b % tn::detail::update_alignment == 0;
             for (std::size_t i = b; i < e; ++i) {
                 after_gradient = after_gradient && final_gradient[i];
                 ++updates[i];
@@ -158,7 +222,7 @@ BOOST_AUTO_TEST_CASE(the_sink_updates_each_value_once_after_its_gradient) {
         BOOST_TEST(aligned);
         BOOST_TEST(after_gradient);
         BOOST_TEST(std::count(updates.begin(), updates.end(), 1) == 1000);
-        // In order, all but the bottom values are updated inside backward (the point of it).
+        // In order, every value is updated inside backward (the bottom layer starts at 0).
         if (in_order) BOOST_TEST(before_finish == 1000);
     }
 }

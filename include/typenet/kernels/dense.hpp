@@ -66,6 +66,19 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
     }
     for (; o < out; ++o) zr[o] = dot<T, Arch>(xr, w + o * in, in) + b[o];
 }
+
+// The GEMM of dense_forward (z = or z += x W^T + b), its rows split over the threads.
+template <class T, std::size_t OutHint, class Arch>
+void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
+                rows_callback rows_done, bool accumulate) {
+    using tile = gemm_tile<T, Arch, OutHint>;
+    // Threads take blocks of rows; each packs the blocks of W^T it passes (into its own L1:
+    // sharing one packing between threads measured slower, docs/performance.md).
+    for_each_part(rows, tile::mr, 2, [&](index_range part) {
+        gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, part.begin, part.end,
+                                       rows_done, accumulate);
+    });
+}
 }  // namespace detail
 
 
@@ -89,16 +102,23 @@ void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, cons
         }
         return;
     }
-    using tile = gemm_tile<T, Arch, OutHint>;
-    // Threads take blocks of rows; each packs the blocks of W^T it passes and runs the
-    // epilogue on its own rows.
-    for_each_part(rows, tile::mr, 2, [&](index_range part) {
-        auto rows_done = [&](std::size_t r0, std::size_t r1) {
-            for (std::size_t r = r0; r < r1; ++r) epilogue(r);
-        };
-        gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, part.begin, part.end,
-                                       rows_done);
-    });
+    auto rows_done = [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r) epilogue(r);
+    };
+    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, z, rows, rows_done, false);
+}
+
+/// y[r, o] += b[o] + sum_i x[r, i] w[o, i]: a dense layer added into y (a residual block's
+/// projection shortcut), at the speed of the forward GEMM.
+template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch>
+void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* y, std::size_t rows) {
+    if (rows < dense_packing_min_rows) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < out; ++o) y[r * out + o] += detail::dot<T, Arch>(x + r * in, w + o * in, in) + b[o];
+        return;
+    }
+    auto nothing = [](std::size_t, std::size_t) {};
+    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, y, rows, nothing, true);
 }
 
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's

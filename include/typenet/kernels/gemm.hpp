@@ -94,10 +94,11 @@ private:
 // The blocked loop nest shared by both drivers: blocks of the shared dimension, then column
 // panels, then blocks of rows; each tile lives in registers for one block of the shared
 // dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns are
-// final for it.
+// final for it. With accumulate, the sums start from C (plus the panel's init row) instead of
+// from the init row alone.
 template <class T, class Tile, class Arch, class ForEachPanel>
 void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c, std::size_t ldc,
-                  std::size_t row_begin, std::size_t row_end, rows_callback after_rows) {
+                  std::size_t row_begin, std::size_t row_end, rows_callback after_rows, bool accumulate = false) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += tile::depth) {
@@ -110,10 +111,12 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
                 const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
                 T* ci = c + i0 * ldc + panel.first_column;
                 with_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, [&](auto& t) {
-                    if (k0 == 0)
+                    if (k0 == 0 && !accumulate) {
                         t.start(panel.init);
-                    else
+                    } else {
                         t.resume(ci, ldc, panel.cols);
+                        if (k0 == 0 && panel.init) t.add_row(panel.init);
+                    }
                     t.run(kc, ai, panel.b, panel.step);
                     t.store(ci, ldc, rows, panel.cols);
                 });
@@ -130,10 +133,12 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
 /// columns: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
 /// it (one cache block of the shared dimension times one column panel) is packed into a small
 /// per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is called on
-/// each block of rows once it is final, while it is still in cache.
+/// each block of rows once it is final, while it is still in cache. With accumulate, C(i, j) +=
+/// bias(j) + sum_p ... (C's values first, then the bias, then the products).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T* w, const T* bias, T* c,
-                     std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows) {
+                     std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows,
+                     bool accumulate = false) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     T* block = detail::scratch<T>((tile::depth + 1) * tile::panel);
@@ -143,10 +148,10 @@ void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T
             for (std::size_t j0 = 0; j0 < n; j0 += tile::panel) {
                 const std::size_t cols = std::min(tile::panel, n - j0), pw = (cols + vw - 1) / vw * vw;
                 pack_transposed_block<T, Arch>(w, k, j0, cols, k0, kc, bias, block);
-                f(detail::b_panel<T>{j0, cols, block + pw, pw, block}, j0 + cols == n);
+                f(detail::b_panel<T>{j0, cols, block + pw, pw, bias ? block : nullptr}, j0 + cols == n);
             }
         },
-        c, ldc, row_begin, row_end, after_rows);
+        c, ldc, row_begin, row_end, after_rows, accumulate);
 }
 
 /// C(i, j) = sum_p A(i, p) B(p, j) for all m rows and columns j in [col_begin, col_end), where

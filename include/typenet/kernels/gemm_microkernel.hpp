@@ -64,6 +64,14 @@ struct micro_tile {
         }
     }
 
+    // Adds the same row vector to every row (a bias, when the sum continues one stored in C).
+    void add_row(const T* init) noexcept {
+        for (std::size_t v = 0; v < NV; ++v) {
+            const vec b = simd::load<Arch>(init + v * w);
+            for (std::size_t i = 0; i < MR; ++i) acc[i][v] = acc[i][v] + b;
+        }
+    }
+
     // Continues a sum already stored in C (the previous block of the shared dimension).
     // Every accumulator is written: a vector past cols starts from zeros.
     void resume(const T* c, std::size_t ldc, std::size_t cols) noexcept {

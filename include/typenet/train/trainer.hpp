@@ -13,6 +13,7 @@
 #include <typenet/nn/network.hpp>
 #include <typenet/nn/optim/sgd.hpp>
 #include <typenet/kernels/parallel.hpp>
+#include <typenet/kernels/simd.hpp>
 #include <typenet/train/detail/layer_table.hpp>
 #include <typenet/train/nan_guard.hpp>
 
@@ -75,8 +76,8 @@ inline constexpr std::size_t update_grain = 4096;
 // gradients, while those are still in cache, rather than in a pass over all parameters after
 // backward. Backward reports layers top down, each range just below the last (sequence.hpp);
 // a report out of that order is left for finish(). Parts start at multiples of
-// update_alignment (the top of a layer's range may take the first values of the layer above,
-// whose gradients are final), so the numbers are those of the unfused update.
+// update_alignment, so the numbers are those of the unfused update: a layer's values below
+// its first multiple wait for the next report (or finish()).
 template <class Update>
 struct update_sink {
     static constexpr bool wants_input_gradients = false;
@@ -298,7 +299,7 @@ public:
     template <leaf_expression X, class Labels>
     T step(const X& x, const Labels& labels) {
         if constexpr (fused_update) {
-            if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
+            ensure_state();
             const T loss = forward_backward<true>(x, labels);
             if (x.rows() > 0) ++steps_;
             return loss;
@@ -436,7 +437,7 @@ private:
         ++steps_;
         const T norm = Clip::needs_norm ? last_norm_ : T(0);
         const auto transform = Clip::make(options_.clip, norm);
-        if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
+        ensure_state();
         if constexpr (guarded) {
             if (guard_.check_update) save_update_state();
         }
@@ -459,6 +460,7 @@ private:
     // over the pool's threads at multiples of update_grain: the same numbers for any split.
     template <class Transform>
     void update(std::size_t begin, std::size_t end, std::size_t step, const Transform& transform) {
+        static_assert(detail::update_alignment % simd::width_v<T> == 0, "a part must start at a whole SIMD vector");
         kernels::for_each_part(end - begin, detail::update_grain, 2, [&](kernels::index_range r) {
             Optimiser::update(options_.optimiser, model_.parameters().data(), grads_.data(), state_.data(),
                               Net::parameter_count, kernels::index_range{begin + r.begin, begin + r.end}, step,
@@ -481,6 +483,9 @@ private:
             return Optimiser::needs_state(options_.optimiser);
         else
             return Optimiser::state_slots > 0;
+    }
+    void ensure_state() {
+        if (state_.capacity() == 0 && needs_state()) allocate_state();  // momentum switched on later
     }
     void allocate_state() {
         const std::size_t n = Optimiser::state_slots * Net::parameter_count;

@@ -12,9 +12,12 @@
 // (tanh: 1 - y^2) reads the output instead where it is intact: the inner pass is told it is not
 // (sequence::backward<false>).
 //
-// Fusion. The addition runs in the epilogue of the block's last stage when that stage is a
-// dense or a dense fused with an activation (sequence::forward with a final epilogue); any
-// other last stage (a lone activation, flatten, a repeat, a nested residual) gets one extra pass.
+// Fusion. The identity's addition runs in the epilogue of the block's last stage when that
+// stage is a dense or a dense fused with an activation (sequence::forward with a final
+// epilogue); any other last stage (a lone activation, flatten, a repeat, a nested residual)
+// gets one extra pass. A projection's W_s x + b_s is a GEMM that adds into the block's output
+// (kernels::dense_forward_add): a dot product per output in the epilogue would forgo the
+// register tiles.
 //
 // Streams. Layer i of a network initialises from stream i. Inner layer j of a residual that was
 // given stream s draws from stream child_stream_base(s) + j, and a projection's shortcut from
@@ -139,12 +142,9 @@ struct residual_bind {
         if constexpr (Projection) {
             const T* w = p + inner_parameters;
             const T* b = w + n_out * n_in;
-            inner::forward(p, x, acts, rows, pass, [=](std::size_t r) {
-                const T* xr = x + r * n_in;
-                T* yr = y + r * n_out;
-                for (std::size_t o = 0; o < n_out; ++o)
-                    yr[o] += kernels::detail::dot<T, simd::default_arch>(xr, w + o * n_in, n_in) + b[o];
-            });
+            // The shortcut is a GEMM of its own, added into the block's output.
+            inner::forward(p, x, acts, rows, pass);
+            kernels::dense_forward_add<T, n_in, n_out>(n_in, n_out, w, b, x, y, rows);
         } else {
             inner::forward(p, x, acts, rows, pass, [=](std::size_t r) {
                 const T* xr = x + r * n_in;

@@ -28,8 +28,9 @@ struct sgd {
     // again, for nothing).
     static constexpr bool needs_state(const options& o) noexcept { return o.momentum != 0.0; }
 
-    // Updates the values in `part` of n (state slots are n apart; part.begin a multiple of the
-    // SIMD width, see for_each_lane); step counts from 1; g is transformed (clipped) as read.
+    // Updates the values in `part` of the n parameters; step counts from 1; g is transformed
+    // (clipped) as read. Any part is correct; parts that start at multiples of the SIMD width
+    // give the bits of one whole pass (for_each_lane).
     template <class T, class Transform>
     static void update(const options& o, T* p, const T* g, T* state, std::size_t /*n*/, kernels::index_range part,
                        std::size_t step, const Transform& clip) {
