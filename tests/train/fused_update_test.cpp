@@ -31,15 +31,8 @@ using mixed = tn::network<tn::input<24>, tn::dense<48, tn::init::he_normal>, tn:
 // Large enough for the update of a layer to be split over threads (update_grain).
 using wide = tn::network<tn::input<96>, tn::dense<200>, tn::relu, tn::dense<130>, tn::tanh, tn::dense<5>>;
 
-template <class B>
-void fill(B& x) {
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float((i * 7919) % 1013) / 1013.0f - 0.5f;
-}
-std::vector<std::int32_t> labels(std::size_t rows) {
-    std::vector<std::int32_t> y(rows);
-    for (std::size_t r = 0; r < rows; ++r) y[r] = static_cast<std::int32_t>((r * 7) % 5);
-    return y;
-}
+using typenet_test::fill;
+using typenet_test::labels;
 
 // Losses, parameters, buffers and the last gradients after three steps of fit (the optimiser's
 // state shows in the parameters it moves on the second and third steps).

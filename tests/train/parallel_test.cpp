@@ -30,15 +30,8 @@ using mixed = tn::network<tn::input<24>, tn::dense<48, tn::init::he_normal>, tn:
                           tn::residual<tn::dense<48>, tn::tanh, tn::dense<48>>, tn::dropout<std::ratio<1, 5>>,
                           tn::dense<40>, tn::layer_norm<>, tn::gelu, tn::dense<5>>;
 
-template <class B>
-void fill(B& x) {
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float((i * 7919) % 1013) / 1013.0f - 0.5f;
-}
-std::vector<std::int32_t> labels(std::size_t rows) {
-    std::vector<std::int32_t> y(rows);
-    for (std::size_t r = 0; r < rows; ++r) y[r] = static_cast<std::int32_t>((r * 7) % 5);
-    return y;
-}
+using typenet_test::fill;
+using typenet_test::labels;
 using typenet_test::bit_identical;
 using typenet_test::state_of;
 
