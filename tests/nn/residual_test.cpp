@@ -168,6 +168,7 @@ BOOST_AUTO_TEST_CASE(summary_shows_the_block_and_its_layers_indented) {
     constexpr auto p = tn::summary<proj_net<float>>();
     static_assert(p.size() == 5);
     static_assert(p[3].shortcut && p[3].parameter_count == 8 * 5 + 5);
+    static_assert(p[0].residual && !p[0].shortcut_fused);  // a projection's W_s x + b_s is a GEMM of its own
     BOOST_TEST(p[3].label() == "0.shortcut");
     BOOST_TEST(p[3].name() == "dense<5, xavier_uniform>");
 }

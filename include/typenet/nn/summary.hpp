@@ -66,7 +66,7 @@ struct summary_row {
     std::array<std::size_t, 8> path{};   // path[0..depth]: the dotted state_dict prefix ("1.0")
     bool shortcut = false;               // a residual_projection's shortcut ("<i>.shortcut")
     bool residual = false;               // a residual block (its layers follow, one level deeper)
-    bool shortcut_fused = false;         // residual: the shortcut is added in its last stage's epilogue
+    bool shortcut_fused = false;         // residual (identity): x is added in its last stage's epilogue
     std::string name() const { return describe ? describe() : std::string("?"); }
     /// The row's state_dict prefix: "3", "1.0", "1.shortcut".
     std::string label() const {
@@ -160,7 +160,7 @@ struct summary_walker {
                 row->parameter_bytes = B::parameter_count * sizeof(T);
                 row->activation_bytes = B::activation_size * sizeof(T);
                 row->residual = true;
-                row->shortcut_fused = inner::final_stage_fused;
+                row->shortcut_fused = inner::final_stage_fused && !B::projection;  // a projection is a GEMM of its own
             }
             ++k;
             path[depth++] = index;
