@@ -36,9 +36,11 @@ inline void axpy(T s, const T* x, T* y, std::size_t n) noexcept {
     for (; j < n; ++j) y[j] += s * x[j];
 }
 
-// z = b + W x for one row x, four outputs at a time sharing each load of x.
+// z = b + W x (or z += b + W x) for one row x, four outputs at a time sharing each load of x.
 template <class T, class Arch>
-inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, const T* xr, T* zr) noexcept {
+inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, const T* xr, T* zr,
+                      bool accumulate = false) noexcept {
+    auto put = [&](std::size_t o, T v) { zr[o] = accumulate ? zr[o] + v : v; };
     constexpr std::size_t vw = simd::width_v<T, Arch>;
     std::size_t o = 0;
     for (const std::size_t o_end = out - out % 4; o < o_end; o += 4) {
@@ -59,12 +61,12 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
             s2 += xr[k] * w0[2 * in + k];
             s3 += xr[k] * w0[3 * in + k];
         }
-        zr[o] = s0 + b[o];
-        zr[o + 1] = s1 + b[o + 1];
-        zr[o + 2] = s2 + b[o + 2];
-        zr[o + 3] = s3 + b[o + 3];
+        put(o, s0 + b[o]);
+        put(o + 1, s1 + b[o + 1]);
+        put(o + 2, s2 + b[o + 2]);
+        put(o + 3, s3 + b[o + 3]);
     }
-    for (; o < out; ++o) zr[o] = dot<T, Arch>(xr, w + o * in, in) + b[o];
+    for (; o < out; ++o) put(o, dot<T, Arch>(xr, w + o * in, in) + b[o]);
 }
 
 // The GEMM of dense_forward (z = or z += x W^T + b), its rows split over the threads.
@@ -109,12 +111,11 @@ void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, cons
 }
 
 /// y[r, o] += b[o] + sum_i x[r, i] w[o, i]: a dense layer added into y (a residual block's
-/// projection shortcut), at the speed of the forward GEMM.
-template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch>
+/// projection shortcut), at the speed of the forward GEMM. OutHint as for dense_forward.
+template <class T, std::size_t OutHint = 0, class Arch = simd::default_arch>
 void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* y, std::size_t rows) {
     if (rows < dense_packing_min_rows) {
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t o = 0; o < out; ++o) y[r * out + o] += detail::dot<T, Arch>(x + r * in, w + o * in, in) + b[o];
+        for (std::size_t r = 0; r < rows; ++r) detail::dense_row<T, Arch>(in, out, w, b, x + r * in, y + r * out, true);
         return;
     }
     auto nothing = [](std::size_t, std::size_t) {};

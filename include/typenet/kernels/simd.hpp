@@ -60,7 +60,6 @@ using xsimd::max;
 using xsimd::min;
 using xsimd::sin;
 using xsimd::sqrt;
-using xsimd::tanh;
 
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__) && XSIMD_WITH_AVX512BW
 // Without optimisation, GCC 12 expands _mm512_mask_blend_epi8 as a macro whose cast rejects
@@ -82,6 +81,67 @@ vec<T, Arch> select(const mask<T, Arch>& c, const vec<T, Arch>& a, const vec<T, 
 template <class T>
 T select(bool c, const T& a, const T& b) noexcept {
     return c ? a : b;
+}
+
+namespace detail {
+// a * b + c, fused where the target fuses it for scalars and vectors alike (xsimd's fma is a
+// multiply and an add without FMA instructions), so a float gets the same bits in a vector's
+// lane as in a scalar tail.
+template <class Arch>
+vec<float, Arch> tanh_madd(const vec<float, Arch>& a, const vec<float, Arch>& b, const vec<float, Arch>& c) noexcept {
+    return xsimd::fma(a, b, c);
+}
+inline float tanh_madd(float a, float b, float c) noexcept {
+#ifdef FP_FAST_FMAF
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+// Float tanh as Eigen computes it (generic_fast_tanh_float): a [13/6] rational minimax
+// approximation on [-c, c], x itself below 4e-4, no exp. It is the epilogue of every tanh
+// layer, at half the cost of xsimd's exp-based tanh, which is within 1e-7; this one is within
+// 2.8e-7 absolute (5 ulp at 1; 3.9e-7 without FMA) and 3e-7 relative (tests/kernels), and is not
+// monotone at that scale (neighbouring floats may step back by up to 8 ulp). c is where the
+// approximation rounds to exactly 1, which differs with FMA. The clamps are selects, not
+// min/max, so that a NaN passes through.
+template <class V>
+V rational_tanh(const V& a) noexcept {
+#ifdef FP_FAST_FMAF
+    const V c(7.99881172180175781f);
+#else
+    const V c(7.90531110763549805f);
+#endif
+    V x = simd::select(a > c, c, a);
+    x = simd::select(x < -c, -c, x);
+    const V x2 = x * x;
+    V p = tanh_madd(x2, V(-2.76076847742355e-16f), V(2.00018790482477e-13f));
+    p = tanh_madd(x2, p, V(-8.60467152213735e-11f));
+    p = tanh_madd(x2, p, V(5.12229709037114e-08f));
+    p = tanh_madd(x2, p, V(1.48572235717979e-05f));
+    p = tanh_madd(x2, p, V(6.37261928875436e-04f));
+    p = tanh_madd(x2, p, V(4.89352455891786e-03f));
+    p = x * p;
+    V q = tanh_madd(x2, V(1.19825839466702e-06f), V(1.18534705686654e-04f));
+    q = tanh_madd(x2, q, V(2.26843463243900e-03f));
+    q = tanh_madd(x2, q, V(4.89352518554385e-03f));
+    return simd::select(xsimd::abs(a) < V(0.0004f), a, p / q);
+}
+}  // namespace detail
+
+/// tanh for scalars and vectors: float through detail::rational_tanh (the same bits in a SIMD
+/// lane and in a scalar tail), double through xsimd (vectors) and <cmath> (scalars).
+template <class T>
+    requires std::is_floating_point_v<T>
+T tanh(T x) noexcept {
+    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh(x);
+    else return std::tanh(x);
+}
+template <class T, class Arch>
+vec<T, Arch> tanh(const vec<T, Arch>& x) noexcept {
+    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh(x);
+    else return xsimd::tanh(x);
 }
 
 /// Sum of a vector's lanes.

@@ -299,7 +299,6 @@ public:
     template <leaf_expression X, class Labels>
     T step(const X& x, const Labels& labels) {
         if constexpr (fused_update) {
-            ensure_state();
             const T loss = forward_backward<true>(x, labels);
             if (x.rows() > 0) ++steps_;
             return loss;
@@ -392,31 +391,34 @@ private:
                 std::copy_n(buffers_before_.data(), Net::buffer_count, model_.buffers().data());
             throw;
         }
+        // The branches differ only in where the first layer's input gradient goes (the
+        // recorder measures it; nobody else needs it) and in who hears of each layer's gradients.
+        auto run_backward = [&](T* input_gradient, const auto& observer) {
+            sequence::backward(params, x.data(), acts_.data(), dy_.data(), input_gradient, grads_.data(), work_.data(),
+                               rows, observer);
+        };
         if constexpr (recording) {
             // The recorder's per-layer squares add up to the global norm: no separate pass.
             recorder_.reserve(rows);
             recorder_.begin(grads_.data(), params, step_index());
-            sequence::backward(params, x.data(), acts_.data(), dy_.data(), recorder_.input_gradients(), grads_.data(),
-                               work_.data(), rows, detail::observer<recorder_type>{&recorder_});
+            run_backward(recorder_.input_gradients(), detail::observer<recorder_type>{&recorder_});
             last_norm_ = static_cast<T>(std::sqrt(recorder_.finish_backward(static_cast<double>(loss))));
             norm_valid_ = true;
         } else if constexpr (Clip::needs_norm || guarded) {
             detail::norm_sink<T> sink{grads_.data()};
-            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
-                               work_.data(), rows, detail::observer<detail::norm_sink<T>>{&sink});
+            run_backward(nullptr, detail::observer<detail::norm_sink<T>>{&sink});
             last_norm_ = std::sqrt(sink.squared);
             norm_valid_ = true;
         } else if constexpr (Update) {
+            ensure_state();  // here, once the loss has taken the labels: a refused step allocates nothing
             const auto transform = Clip::make(options_.clip, T(0));
             auto run = [&](std::size_t begin, std::size_t end) { update(begin, end, steps_ + 1, transform); };
             detail::update_sink<decltype(run)> sink{run, Net::parameter_count, Net::parameter_count};
-            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
-                               work_.data(), rows, detail::observer<decltype(sink)>{&sink});
+            run_backward(nullptr, detail::observer<decltype(sink)>{&sink});
             sink.finish();
             norm_valid_ = false;
         } else {
-            sequence::backward(params, x.data(), acts_.data(), dy_.data(), static_cast<T*>(nullptr), grads_.data(),
-                               work_.data(), rows, detail::no_observer{});
+            run_backward(nullptr, detail::no_observer{});
             norm_valid_ = false;
         }
         return loss;

@@ -144,7 +144,7 @@ struct residual_bind {
             const T* b = w + n_out * n_in;
             // The shortcut is a GEMM of its own, added into the block's output.
             inner::forward(p, x, acts, rows, pass);
-            kernels::dense_forward_add<T, n_in, n_out>(n_in, n_out, w, b, x, y, rows);
+            kernels::dense_forward_add<T, n_out>(n_in, n_out, w, b, x, y, rows);
         } else {
             inner::forward(p, x, acts, rows, pass, [=](std::size_t r) {
                 const T* xr = x + r * n_in;
