@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(is_within_its_bound_of_tanh_over_a_dense_sweep) {
     }
     BOOST_TEST_MESSAGE("float tanh: worst absolute error " << worst_abs << ", worst relative below 0.5 "
                                                           << worst_rel_small);
-#ifdef FP_FAST_FMAF
+#ifdef __FMA__
     BOOST_TEST(worst_abs < 3e-7);  // 5 ulp at 1
 #else
     BOOST_TEST(worst_abs < 4e-7);  // without FMA, each step of the polynomials rounds twice

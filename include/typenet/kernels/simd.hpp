@@ -52,7 +52,6 @@ using xsimd::abs;
 using xsimd::cos;
 using xsimd::erf;
 using xsimd::exp;
-using xsimd::fma;
 using xsimd::expm1;
 using xsimd::log;
 using xsimd::log1p;
@@ -74,6 +73,27 @@ vec<T, xsimd::avx512bw> log(const vec<T, xsimd::avx512bw>& x) noexcept {
 }
 #endif
 
+/// a * b + c in one rounding, for scalars (std::fma) and vectors. xsimd 8.1 has no AVX-512
+/// fma kernel: it falls back to a multiply and an add, which g++ contracts into an FMA
+/// (-ffp-contract=fast) and clang does not, so under clang every GEMM and every polynomial
+/// would run two instructions per step where one does. This calls the instruction itself.
+template <class T>
+    requires std::is_floating_point_v<T>
+T fma(T a, T b, T c) noexcept {
+    return std::fma(a, b, c);
+}
+template <class T, class Arch>
+vec<T, Arch> fma(const vec<T, Arch>& a, const vec<T, Arch>& b, const vec<T, Arch>& c) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>)
+        return _mm512_fmadd_ps(a, b, c);
+    else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, double>)
+        return _mm512_fmadd_pd(a, b, c);
+    else
+#endif
+        return xsimd::fma(a, b, c);
+}
+
 template <class T, class Arch>
 vec<T, Arch> select(const mask<T, Arch>& c, const vec<T, Arch>& a, const vec<T, Arch>& b) noexcept {
     return xsimd::select(c, a, b);
@@ -84,15 +104,15 @@ T select(bool c, const T& a, const T& b) noexcept {
 }
 
 namespace detail {
-// a * b + c, fused where the target fuses it for scalars and vectors alike (xsimd's fma is a
-// multiply and an add without FMA instructions), so a float gets the same bits in a vector's
-// lane as in a scalar tail.
+// a * b + c, fused where the compile target has FMA (__FMA__; FP_FAST_FMAF is not set by
+// clang), for scalars and vectors alike (xsimd's fma is a multiply and an add without FMA
+// instructions), so a float gets the same bits in a vector's lane as in a scalar tail.
 template <class Arch>
 vec<float, Arch> tanh_madd(const vec<float, Arch>& a, const vec<float, Arch>& b, const vec<float, Arch>& c) noexcept {
-    return xsimd::fma(a, b, c);
+    return simd::fma(a, b, c);
 }
 inline float tanh_madd(float a, float b, float c) noexcept {
-#ifdef FP_FAST_FMAF
+#ifdef __FMA__
     return std::fma(a, b, c);
 #else
     return a * b + c;
@@ -108,7 +128,7 @@ inline float tanh_madd(float a, float b, float c) noexcept {
 // min/max, so that a NaN passes through.
 template <class V>
 V rational_tanh(const V& a) noexcept {
-#ifdef FP_FAST_FMAF
+#ifdef __FMA__
     const V c(7.99881172180175781f);
 #else
     const V c(7.90531110763549805f);

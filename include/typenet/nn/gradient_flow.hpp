@@ -108,18 +108,13 @@ struct check_predictable {
     static constexpr bool value = true;
 };
 
-template <class B>
-concept flow_repeat_bound = requires { typename B::block; };
-template <class B>
-concept flow_residual_bound = requires { requires B::is_residual; };
-
 template <class Seq>
 constexpr std::size_t reported_count();
 template <class B>
 constexpr std::size_t reported_count_of() {
-    if constexpr (flow_repeat_bound<B>)
+    if constexpr (is_repeat_layer<B>)
         return (B::index_span / B::block::index_span) * reported_count<typename B::block>();
-    else if constexpr (flow_residual_bound<B>)
+    else if constexpr (is_residual_layer<B>)
         return reported_count<typename B::inner>() + (B::projection ? 1 : 0);
     else
         return B::parameter_count > 0 ? 1 : 0;
@@ -138,9 +133,9 @@ template <class Seq>
 constexpr std::size_t entry_count();
 template <class B>
 constexpr std::size_t entry_count_of() {
-    if constexpr (flow_repeat_bound<B>)
+    if constexpr (is_repeat_layer<B>)
         return (B::index_span / B::block::index_span) * entry_count<typename B::block>();
-    else if constexpr (flow_residual_bound<B>)
+    else if constexpr (is_residual_layer<B>)
         return entry_count<typename B::inner>() + 1;
     else
         return 1;
@@ -227,13 +222,13 @@ struct flow_walker {
     template <class Seq, std::size_t I>
     constexpr mean_field forward_one(std::size_t index, mean_field in) {
         using B = typename Seq::template bound<I>;
-        if constexpr (flow_repeat_bound<B>) {
+        if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
             constexpr std::size_t copies = B::index_span / block::index_span;
             mean_field state = in;
             for (std::size_t r = 0; r < copies; ++r) state = forward<block>(index + r * block::index_span, state);
             return state;
-        } else if constexpr (flow_residual_bound<B>) {
+        } else if constexpr (is_residual_layer<B>) {
             // The block's layers report the gradient that flowed through F (the identity path
             // bypasses them).
             path[depth++] = index;
@@ -281,7 +276,7 @@ struct flow_walker {
     template <class Seq, std::size_t I>
     constexpr back_result backward_one(back_result above) {
         using B = typename Seq::template bound<I>;
-        if constexpr (flow_repeat_bound<B>) {
+        if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
             constexpr std::size_t copies = B::index_span / block::index_span;
             for (std::size_t r = 0; r < copies; ++r) {
@@ -289,7 +284,7 @@ struct flow_walker {
                 above = {b.g, multiply(b.t, above.t)};
             }
             return above;
-        } else if constexpr (flow_residual_bound<B>) {
+        } else if constexpr (is_residual_layer<B>) {
             const flow_entry& entry = entries[--e];
             const flow_state& g = above.g;
             if constexpr (B::projection) {

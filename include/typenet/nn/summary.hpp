@@ -108,11 +108,6 @@ struct network_summary {
 
 namespace detail {
 
-template <class B>
-concept repeat_bound = requires { typename B::block; };
-template <class B>
-concept residual_bound = requires { requires B::is_residual; };
-
 constexpr summary_shape summary_shape_of(dims d) { return summary_shape{d.rank, d.extent}; }
 
 // Walks a sequence in list order, writing one row per layer (a repeat's block once per copy, a
@@ -147,11 +142,11 @@ struct summary_walker {
     template <class Seq, std::size_t I>
     constexpr void one(std::size_t index, std::size_t repetition, std::size_t repetitions) {
         using B = typename Seq::template bound<I>;
-        if constexpr (repeat_bound<B>) {
+        if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
             constexpr std::size_t copies = B::index_span / block::index_span;
             for (std::size_t r = 0; r < copies; ++r) walk<block>(index + r * block::index_span, r, copies);
-        } else if constexpr (residual_bound<B>) {
+        } else if constexpr (is_residual_layer<B>) {
             using inner = typename B::inner;
             if (summary_row* row = start_row(index, repetition, repetitions)) {
                 row->describe = &layer_of_t<typename Seq::template spec<I>>::describe;

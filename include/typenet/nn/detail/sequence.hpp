@@ -16,6 +16,7 @@
 // a layer is instantiated once per distinct (layer, input shape), whatever its position.
 #pragma once
 
+#include <typenet/nn/detail/block_kind.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
 #include <typenet/nn/detail/pass.hpp>
@@ -53,9 +54,6 @@ template <class B>
 concept fuses_epilogue = requires { requires B::fuses_epilogue; };
 template <class B>
 concept is_activation_layer = requires { requires B::is_activation; };
-// A block (repeat, residual) reports its inner layers' gradients itself.
-template <class B>
-concept is_block_layer = requires { requires B::is_block; };
 
 template <class B>
 constexpr std::size_t buffer_count_of() {
