@@ -7,8 +7,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -17,15 +19,21 @@ namespace simd = typenet::simd;
 
 namespace {
 
-// Every 7th float from 0 to 12 (about 1.5 million), both signs: dense enough that each of the
-// approximation's regions (below 4e-4, the rational part, the clamp) holds thousands of them.
-std::vector<float> sweep() {
-    std::vector<float> xs;
-    for (std::uint32_t bits = 0; std::bit_cast<float>(bits) <= 12.0f; bits += 7) {
-        const float x = std::bit_cast<float>(bits);
-        xs.push_back(x);
-        xs.push_back(-x);
-    }
+// Every 97th float from 1e-6 to 12 and every 4099th below 1e-6 (zero and subnormals
+// included), both signs: about 4.1 million values, so each of the approximation's regions
+// (below 4e-4, the rational part, the clamp) holds thousands of them. Built once.
+const std::vector<float>& sweep() {
+    static const std::vector<float> xs = [] {
+        std::vector<float> v;
+        v.reserve(4'200'000);
+        const std::uint32_t dense_from = std::bit_cast<std::uint32_t>(1e-6f);
+        for (std::uint32_t bits = 0; std::bit_cast<float>(bits) <= 12.0f; bits += bits < dense_from ? 4099 : 97) {
+            const float x = std::bit_cast<float>(bits);
+            v.push_back(x);
+            v.push_back(-x);
+        }
+        return v;
+    }();
     return xs;
 }
 
@@ -43,7 +51,7 @@ std::vector<float> through_vectors(const std::vector<float>& xs) {
 BOOST_AUTO_TEST_SUITE(float_tanh)
 
 BOOST_AUTO_TEST_CASE(is_within_its_bound_of_tanh_over_a_dense_sweep) {
-    const auto xs = sweep();
+    const auto& xs = sweep();
     const auto ys = through_vectors(xs);
     double worst_abs = 0, worst_rel_small = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -55,16 +63,16 @@ BOOST_AUTO_TEST_CASE(is_within_its_bound_of_tanh_over_a_dense_sweep) {
     }
     BOOST_TEST_MESSAGE("float tanh: worst absolute error " << worst_abs << ", worst relative below 0.5 "
                                                           << worst_rel_small);
-#ifdef __FMA__
+#if defined(__FMA__) || defined(__AVX512F__)
     BOOST_TEST(worst_abs < 3e-7);  // 5 ulp at 1
 #else
     BOOST_TEST(worst_abs < 4e-7);  // without FMA, each step of the polynomials rounds twice
 #endif
-    BOOST_TEST(worst_rel_small < 4e-7);
+    BOOST_TEST(worst_rel_small < 3e-7);
 }
 
 BOOST_AUTO_TEST_CASE(a_simd_lane_and_the_scalar_tail_give_the_same_bits) {
-    const auto xs = sweep();
+    const auto& xs = sweep();
     const auto ys = through_vectors(xs);
     std::size_t differ = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) differ += std::bit_cast<std::uint32_t>(ys[i]) != std::bit_cast<std::uint32_t>(simd::tanh(xs[i]));
@@ -72,12 +80,15 @@ BOOST_AUTO_TEST_CASE(a_simd_lane_and_the_scalar_tail_give_the_same_bits) {
 }
 
 BOOST_AUTO_TEST_CASE(is_odd_and_bounded_by_one) {
-    const auto xs = sweep();  // x, -x pairs
+    const auto& xs = sweep();  // x, -x pairs
     const auto ys = through_vectors(xs);
+    std::size_t not_odd = 0, above_one = 0;
     for (std::size_t i = 0; i + 1 < xs.size(); i += 2) {
-        BOOST_TEST_REQUIRE(ys[i + 1] == -ys[i]);
-        BOOST_TEST_REQUIRE(std::abs(ys[i]) <= 1.0f);
+        not_odd += ys[i + 1] != -ys[i];
+        above_one += std::abs(ys[i]) > 1.0f;
     }
+    BOOST_TEST(not_odd == 0u);
+    BOOST_TEST(above_one == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(is_exact_at_the_ends_and_passes_nan_and_signed_zero) {

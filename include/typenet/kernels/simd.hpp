@@ -73,7 +73,9 @@ vec<T, xsimd::avx512bw> log(const vec<T, xsimd::avx512bw>& x) noexcept {
 }
 #endif
 
-/// a * b + c in one rounding, for scalars (std::fma) and vectors. xsimd 8.1 has no AVX-512
+/// a * b + c in one rounding where the instruction set has FMA (std::fma for scalars, a libm
+/// call without it; xsimd's vectors round twice without it). Call it qualified: xsimd::fma has
+/// the same signature and ADL would find both. xsimd 8.1 has no AVX-512
 /// fma kernel: it falls back to a multiply and an add, which g++ contracts into an FMA
 /// (-ffp-contract=fast) and clang does not, so under clang every GEMM and every polynomial
 /// would run two instructions per step where one does. This calls the instruction itself.
@@ -104,15 +106,16 @@ T select(bool c, const T& a, const T& b) noexcept {
 }
 
 namespace detail {
-// a * b + c, fused where the compile target has FMA (__FMA__; FP_FAST_FMAF is not set by
-// clang), for scalars and vectors alike (xsimd's fma is a multiply and an add without FMA
+// a * b + c, fused where the compile target has FMA (__FMA__ or AVX-512; FP_FAST_FMAF is not
+// set by clang; the decision is the target's, so vec<float, Arch> with an Arch below the target
+// is not covered), for scalars and vectors alike (xsimd's fma is a multiply and an add without FMA
 // instructions), so a float gets the same bits in a vector's lane as in a scalar tail.
 template <class Arch>
 vec<float, Arch> tanh_madd(const vec<float, Arch>& a, const vec<float, Arch>& b, const vec<float, Arch>& c) noexcept {
     return simd::fma(a, b, c);
 }
 inline float tanh_madd(float a, float b, float c) noexcept {
-#ifdef __FMA__
+#if defined(__FMA__) || defined(__AVX512F__)
     return std::fma(a, b, c);
 #else
     return a * b + c;
@@ -121,14 +124,16 @@ inline float tanh_madd(float a, float b, float c) noexcept {
 
 // Float tanh as Eigen computes it (generic_fast_tanh_float): a [13/6] rational minimax
 // approximation on [-c, c], x itself below 4e-4, no exp. It is the epilogue of every tanh
-// layer, at half the cost of xsimd's exp-based tanh, which is within 1e-7; this one is within
-// 2.8e-7 absolute (5 ulp at 1; 3.9e-7 without FMA) and 3e-7 relative (tests/kernels), and is not
-// monotone at that scale (neighbouring floats may step back by up to 8 ulp). c is where the
+// layer, at about half the cost of xsimd's exp-based tanh (docs/performance.md: Eigen's tanh
+// chain, the same formula, 1.95x faster in L2), which is within 1e-7; this one is within 2.8e-7
+// absolute (5 ulp at 1; 3.9e-7 without FMA) and 2.9e-7 relative below 0.5 (tests/kernels), and
+// is not monotone at that scale (neighbouring floats step back by up to 8 ulp; measured once
+// over every float in [0, 12] by a scratch program). c is where the
 // approximation rounds to exactly 1, which differs with FMA. The clamps are selects, not
 // min/max, so that a NaN passes through.
 template <class V>
 V rational_tanh(const V& a) noexcept {
-#ifdef __FMA__
+#if defined(__FMA__) || defined(__AVX512F__)
     const V c(7.99881172180175781f);
 #else
     const V c(7.90531110763549805f);

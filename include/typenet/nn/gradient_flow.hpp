@@ -24,6 +24,7 @@
 #pragma once
 
 #include <typenet/core/detail/constexpr_math.hpp>
+#include <typenet/nn/detail/block_kind.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
 #include <typenet/nn/detail/mean_field.hpp>
 #include <typenet/nn/detail/sequence.hpp>

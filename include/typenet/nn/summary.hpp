@@ -18,6 +18,7 @@
 // is a literal type and every count, shape and byte figure can be checked with static_assert.
 #pragma once
 
+#include <typenet/nn/detail/block_kind.hpp>
 #include <typenet/nn/detail/dims.hpp>
 #include <typenet/nn/detail/layer_of.hpp>
 #include <typenet/nn/detail/sequence.hpp>

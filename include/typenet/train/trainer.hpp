@@ -386,6 +386,9 @@ private:
         try {
             y = sequence::forward(params, x.data(), acts_.data(), rows, pass);
             loss = Loss::template evaluate<output_shape>(y, labels, dy_.data(), rows);
+            // Once the loss has taken the labels (a refused step allocates nothing), and inside the
+            // try (a failed allocation puts the running statistics back too).
+            if constexpr (Update) ensure_state();
         } catch (...) {
             if constexpr (Net::buffer_count > 0)
                 std::copy_n(buffers_before_.data(), Net::buffer_count, model_.buffers().data());
@@ -410,7 +413,6 @@ private:
             last_norm_ = std::sqrt(sink.squared);
             norm_valid_ = true;
         } else if constexpr (Update) {
-            ensure_state();  // here, once the loss has taken the labels: a refused step allocates nothing
             const auto transform = Clip::make(options_.clip, T(0));
             auto run = [&](std::size_t begin, std::size_t end) { update(begin, end, steps_ + 1, transform); };
             detail::update_sink<decltype(run)> sink{run, Net::parameter_count, Net::parameter_count};

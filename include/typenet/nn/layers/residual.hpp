@@ -98,7 +98,8 @@ struct residual_shortcut<true, Out, In> : dense<Out::size>::template bind<In> {
 // The bound residual (Projection = false) or residual_projection at input shape In.
 template <class In, bool Projection, class... Layers>
 struct residual_bind {
-    // Named `inner`, not `block`: summary.hpp recognises a repeat by its `block`.
+    // Named `inner`, not `block`: is_repeat_layer (nn/detail/block_kind.hpp) recognises a repeat by
+    // its `block`.
     using inner = sequence<In, Layers...>;
     using input_shape = In;
     using block_output_shape = typename inner::output_shape;
