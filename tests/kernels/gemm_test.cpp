@@ -142,7 +142,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_exact_sums_on_every_edge, T, v
 BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_exact_sums_past_one_cache_block, T, value_types) {
     using tile = k::gemm_tile<T, simd::default_arch>;
     check_dense<T>(3, tile::depth + 5, 2 * tile::panel + 3);           // few rows: W read in place
-    check_dense<T>(2 * tile::mr + 3, 2 * tile::depth + 1, tile::panel);  // forward: two blocks of in
+    check_dense<T>(2 * tile::mr + 3, 2 * tile::depth + 1, tile::panel);  // forward: in kept whole
+    // forward: a panel of W^T too large to keep whole, packed in blocks of in
+    check_dense<T>(2 * tile::mr + 3, k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5, tile::panel + 1);
     check_dense<T>(tile::depth + 7, 17, 9);                              // dW: two blocks of rows
     check_dense<T>(64, 784, 10);                                         // the workloads' shapes
     check_dense<T>(32, 64, 64);

@@ -91,23 +91,27 @@ private:
     void (*call_)(void*, std::size_t, std::size_t);
 };
 
-// The blocked loop nest shared by both drivers: blocks of the shared dimension, then column
-// panels, then blocks of rows; each tile lives in registers for one block of the shared
-// dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns are
-// final for it. With accumulate, the sums start from C (plus the panel's init row) instead of
-// from the init row alone.
+// The blocked loop nest shared by both drivers: blocks of `depth` rows of the shared dimension,
+// then column panels, then blocks of rows; each tile lives in registers for one block of the
+// shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns
+// are final for it. With accumulate, the sums start from C (plus the panel's init row) instead
+// of from the init row alone.
 template <class T, class Tile, class Arch, class ForEachPanel>
-void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c, std::size_t ldc,
-                  std::size_t row_begin, std::size_t row_end, rows_callback after_rows, bool accumulate = false) {
+void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c,
+                  std::size_t ldc, std::size_t row_begin, std::size_t row_end, rows_callback after_rows,
+                  bool accumulate = false) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
-    for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += tile::depth) {
-        const std::size_t kc = std::min(tile::depth, k - k0);
+    for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += depth) {
+        const std::size_t kc = std::min(depth, k - k0);
         const bool last_block = k0 + kc == k;
         for_each_panel(k0, kc, [&](const b_panel<T>& panel, bool last_panel) {
             const std::size_t nvec = (panel.cols + vw - 1) / vw;
-            for (std::size_t i0 = row_begin; i0 < row_end; i0 += tile::mr) {
-                const std::size_t rows = std::min(tile::mr, row_end - i0);
+            // As few blocks of rows as tiles of mr rows need, evened out (64 rows in tiles of at
+            // most 6: nine of 6 and two of 5, not ten of 6 and a slower one of 4).
+            const std::size_t m = row_end - row_begin, blocks = (m + tile::mr - 1) / tile::mr;
+            for (std::size_t b = 0, i0 = row_begin; b < blocks; ++b) {
+                const std::size_t rows = m / blocks + (b < m % blocks ? 1 : 0);
                 const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
                 T* ci = c + i0 * ldc + panel.first_column;
                 with_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, [&](auto& t) {
@@ -121,6 +125,7 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
                     t.store(ci, ldc, rows, panel.cols);
                 });
                 if (last_block && last_panel) after_rows(i0, i0 + rows);
+                i0 += rows;
             }
         });
         if (k == 0) break;
@@ -129,10 +134,17 @@ void gemm_blocked(std::size_t k, strided_operand<T> a, ForEachPanel&& for_each_p
 
 }  // namespace detail
 
+/// The most values of a packed panel of W^T that gemm_transposed keeps whole, in bytes: a
+/// quarter of a 1 MiB L2. A panel this small is packed over the whole shared dimension, so each
+/// tile runs it in one go and reads its rows of A from end to end (784 x 64 floats, a 784-input
+/// layer: 16-20 % faster than blocks sized for L1, docs/performance.md); a larger one is cut
+/// into blocks of the tile's depth.
+inline constexpr std::size_t whole_panel_bytes = 256 * 1024;
+
 /// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and all n
 /// columns: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
-/// it (one cache block of the shared dimension times one column panel) is packed into a small
-/// per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is called on
+/// it (the whole shared dimension or one cache block of it, times one column panel) is packed
+/// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is called on
 /// each block of rows once it is final, while it is still in cache. With accumulate, C(i, j) +=
 /// bias(j) + sum_p ... (C's values first, then the bias, then the products).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
@@ -141,9 +153,10 @@ void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T
                      bool accumulate = false) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
-    T* block = detail::scratch<T>((tile::depth + 1) * tile::panel);
+    const std::size_t depth = (k + 1) * tile::panel * sizeof(T) <= whole_panel_bytes ? std::max<std::size_t>(k, 1) : tile::depth;
+    T* block = detail::scratch<T>((depth + 1) * tile::panel);
     detail::gemm_blocked<T, Tile, Arch>(
-        k, a,
+        k, depth, a,
         [&](std::size_t k0, std::size_t kc, auto&& f) {
             for (std::size_t j0 = 0; j0 < n; j0 += tile::panel) {
                 const std::size_t cols = std::min(tile::panel, n - j0), pw = (cols + vw - 1) / vw * vw;
@@ -171,7 +184,7 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
             for (std::size_t jj = 0; jj < vw; ++jj) strip[p * vw + jj] = jj < tail ? b[p * ldb + full_end + jj] : T(0);
     }
     detail::gemm_blocked<T, Tile, Arch>(
-        k, a,
+        k, tile::depth, a,
         [&](std::size_t k0, std::size_t, auto&& f) {
             for (std::size_t j0 = col_begin; j0 < full_end; j0 += tile::panel) {
                 const std::size_t cols = std::min(tile::panel, full_end - j0);
