@@ -200,9 +200,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(row_split_gives_identical_rows, T, value_types) {
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
     // y += x W^T + b (a residual projection's shortcut): the streaming path below 4 rows, the
-    // GEMM from 4 rows on (several cache blocks of the shared dimension at in = 300, several
-    // column panels at out = 100), and the same bits on 2 threads.
-    for (const auto& shape : {std::array<std::size_t, 3>{1, 7, 5}, {3, 300, 100}, {4, 7, 5}, {29, 300, 100}, {64, 33, 48}}) {
+    // GEMM from 4 rows on (the shared dimension packed whole at in = 300, in several cache
+    // blocks at in = `blocked`; several column panels at out = 100), and the same bits on 2
+    // threads.
+    using tile = k::gemm_tile<T, simd::default_arch>;
+    const std::size_t blocked = k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5;
+    for (const auto& shape : {std::array<std::size_t, 3>{1, 7, 5}, {3, 300, 100}, {4, 7, 5}, {29, 300, 100},
+                              {64, 33, 48}, {13, blocked, 20}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];
         std::mt19937 g(unsigned(rows * 31 + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),

@@ -26,6 +26,9 @@ static_assert(s.parameter_count == mlp::parameter_count && s.parameter_bytes == 
 static_assert(s[0].activation_bytes == 4 * 256 && s[1].activation_bytes == 4 * 256 && s[2].activation_bytes == 40);
 static_assert(s.activation_bytes == 4 * (256 + 256 + 10));
 static_assert(s.work_bytes == 4 * mlp::sequence::scratch_size);
+// Backward's two work buffers hold the gradient at the one junction (256 wide), not at the
+// 784-wide input (that one goes to dx, or nowhere) nor at the output (dy).
+static_assert(mlp::sequence::scratch_size == 2 * 256);
 // dense + relu run as one stage; the last dense has no activation after it.
 static_assert(s[0].fused_with_next && !s[1].fused_with_next && !s[2].fused_with_next && s.fused_count() == 1);
 static_assert(s[0].repetitions == 0);

@@ -74,7 +74,7 @@ template <class T, std::size_t OutHint, class Arch>
 void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                 rows_callback rows_done, bool accumulate) {
     using tile = gemm_tile<T, Arch, OutHint>;
-    // Threads take blocks of rows; each packs the blocks of W^T it passes (into its own L1:
+    // Threads take blocks of rows; each packs the blocks of W^T it passes (into its own cache:
     // sharing one packing between threads measured slower, docs/performance.md).
     for_each_part(rows, tile::mr, 2, [&](index_range part) {
         gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, part.begin, part.end,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the blocked GEMM drivers around the micro-kernel (gemm_microkernel.hpp): one for a B
 // read in place (rows of B contiguous: dX = dZ W, dW = dZ^T X, matmul) and one for B = W^T
-// (the forward z = x W^T + b), packed one cache block at a time, with a hook on every
+// (the forward z = x W^T + b), packed one column panel at a time (over the whole shared
+// dimension when it fits in L2, else one cache block of it at a time), with a hook on every
 // finished block of rows so an epilogue runs while the rows are hot.
 #pragma once
 

@@ -105,23 +105,44 @@ T select(bool c, const T& a, const T& b) noexcept {
     return c ? a : b;
 }
 
-namespace detail {
-// a * b + c, fused where the compile target has FMA (__FMA__ or AVX-512; FP_FAST_FMAF is not
-// set by clang; the decision is the target's, so vec<float, Arch> with an Arch below the target
-// is not covered), for scalars and vectors alike (xsimd's fma is a multiply and an add without FMA
-// instructions), so a float gets the same bits in a vector's lane as in a scalar tail.
+/// Whether Arch has fused multiply-add instructions (FMA3, FMA4, AVX-512 or AArch64's NEON;
+/// xsimd's AVX-512 types do not derive from its FMA ones).
 template <class Arch>
-vec<float, Arch> tanh_madd(const vec<float, Arch>& a, const vec<float, Arch>& b, const vec<float, Arch>& c) noexcept {
-    return simd::fma(a, b, c);
-}
-inline float tanh_madd(float a, float b, float c) noexcept {
-#if defined(__FMA__) || defined(__AVX512F__)
-    return std::fma(a, b, c);
-#else
-    return a * b + c;
+inline constexpr bool has_fma_v = std::is_base_of_v<xsimd::fma3<xsimd::sse4_2>, Arch> ||
+                                  std::is_base_of_v<xsimd::fma3<xsimd::avx>, Arch> ||
+                                  std::is_base_of_v<xsimd::fma3<xsimd::avx2>, Arch> ||
+                                  std::is_base_of_v<xsimd::fma4, Arch> || std::is_base_of_v<xsimd::avx512f, Arch> ||
+                                  std::is_base_of_v<xsimd::neon64, Arch>;
+
+/// a * b + c in one rounding exactly when Arch has FMA, else a multiply and an add, for scalars
+/// and vectors alike (madd<Arch>(a, b, c) for either): a value gets the same bits in a vector's
+/// lane as in a scalar tail, which simd::fma does not promise (it always fuses a scalar, through
+/// a libm call without FMA, where xsimd's vectors round twice). The choice is Arch's, a template
+/// argument, so translation units built for different targets instantiate different functions
+/// (no macro decides a body). One limit: on a target with FMA, g++ contracts a * b + c in the
+/// scalar and the vector form of an Arch without FMA alike (clang, here, in neither); the
+/// library only calls madd with the Arch it compiles for.
+template <class Arch = default_arch, class T>
+    requires std::is_floating_point_v<T> && std::is_class_v<Arch>
+T madd(T a, T b, T c) noexcept {
+    if constexpr (has_fma_v<Arch>) {
+        return std::fma(a, b, c);
+    } else {
+#if defined(__clang__)
+#pragma clang fp contract(off)  // as in xsimd's vectors, which clang does not contract
 #endif
+        return a * b + c;
+    }
+}
+template <class Arch, class T>
+vec<T, Arch> madd(const vec<T, Arch>& a, const vec<T, Arch>& b, const vec<T, Arch>& c) noexcept {
+    if constexpr (has_fma_v<Arch>)
+        return simd::fma(a, b, c);
+    else
+        return a * b + c;
 }
 
+namespace detail {
 // Float tanh as Eigen computes it (generic_fast_tanh_float): a [13/6] rational minimax
 // approximation on [-c, c], x itself below 4e-4, no exp. It is the epilogue of every tanh
 // layer, at about half the cost of xsimd's exp-based tanh (docs/performance.md: Eigen's tanh
@@ -131,41 +152,38 @@ inline float tanh_madd(float a, float b, float c) noexcept {
 // over every float in [0, 12] by a scratch program). c is where the
 // approximation rounds to exactly 1, which differs with FMA. The clamps are selects, not
 // min/max, so that a NaN passes through.
-template <class V>
+template <class Arch, class V>
 V rational_tanh(const V& a) noexcept {
-#if defined(__FMA__) || defined(__AVX512F__)
-    const V c(7.99881172180175781f);
-#else
-    const V c(7.90531110763549805f);
-#endif
+    const V c(has_fma_v<Arch> ? 7.99881172180175781f : 7.90531110763549805f);
     V x = simd::select(a > c, c, a);
     x = simd::select(x < -c, -c, x);
     const V x2 = x * x;
-    V p = tanh_madd(x2, V(-2.76076847742355e-16f), V(2.00018790482477e-13f));
-    p = tanh_madd(x2, p, V(-8.60467152213735e-11f));
-    p = tanh_madd(x2, p, V(5.12229709037114e-08f));
-    p = tanh_madd(x2, p, V(1.48572235717979e-05f));
-    p = tanh_madd(x2, p, V(6.37261928875436e-04f));
-    p = tanh_madd(x2, p, V(4.89352455891786e-03f));
+    V p = madd<Arch>(x2, V(-2.76076847742355e-16f), V(2.00018790482477e-13f));
+    p = madd<Arch>(x2, p, V(-8.60467152213735e-11f));
+    p = madd<Arch>(x2, p, V(5.12229709037114e-08f));
+    p = madd<Arch>(x2, p, V(1.48572235717979e-05f));
+    p = madd<Arch>(x2, p, V(6.37261928875436e-04f));
+    p = madd<Arch>(x2, p, V(4.89352455891786e-03f));
     p = x * p;
-    V q = tanh_madd(x2, V(1.19825839466702e-06f), V(1.18534705686654e-04f));
-    q = tanh_madd(x2, q, V(2.26843463243900e-03f));
-    q = tanh_madd(x2, q, V(4.89352518554385e-03f));
+    V q = madd<Arch>(x2, V(1.19825839466702e-06f), V(1.18534705686654e-04f));
+    q = madd<Arch>(x2, q, V(2.26843463243900e-03f));
+    q = madd<Arch>(x2, q, V(4.89352518554385e-03f));
     return simd::select(xsimd::abs(a) < V(0.0004f), a, p / q);
 }
 }  // namespace detail
 
 /// tanh for scalars and vectors: float through detail::rational_tanh (the same bits in a SIMD
 /// lane and in a scalar tail), double through xsimd (vectors) and <cmath> (scalars).
-template <class T>
-    requires std::is_floating_point_v<T>
+/// A scalar is computed as a lane of a vector of Arch would be.
+template <class Arch = default_arch, class T>
+    requires std::is_floating_point_v<T> && std::is_class_v<Arch>
 T tanh(T x) noexcept {
-    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh(x);
+    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh<Arch>(x);
     else return std::tanh(x);
 }
 template <class T, class Arch>
 vec<T, Arch> tanh(const vec<T, Arch>& x) noexcept {
-    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh(x);
+    if constexpr (std::is_same_v<T, float>) return detail::rational_tanh<Arch>(x);
     else return xsimd::tanh(x);
 }
 

@@ -114,7 +114,7 @@ constexpr std::size_t reported_count();
 template <class B>
 constexpr std::size_t reported_count_of() {
     if constexpr (is_repeat_layer<B>)
-        return (B::index_span / B::block::index_span) * reported_count<typename B::block>();
+        return B::copies * reported_count<typename B::block>();
     else if constexpr (is_residual_layer<B>)
         return reported_count<typename B::inner>() + (B::projection ? 1 : 0);
     else
@@ -135,7 +135,7 @@ constexpr std::size_t entry_count();
 template <class B>
 constexpr std::size_t entry_count_of() {
     if constexpr (is_repeat_layer<B>)
-        return (B::index_span / B::block::index_span) * entry_count<typename B::block>();
+        return B::copies * entry_count<typename B::block>();
     else if constexpr (is_residual_layer<B>)
         return entry_count<typename B::inner>() + 1;
     else
@@ -225,7 +225,7 @@ struct flow_walker {
         using B = typename Seq::template bound<I>;
         if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
-            constexpr std::size_t copies = B::index_span / block::index_span;
+            constexpr std::size_t copies = B::copies;
             mean_field state = in;
             for (std::size_t r = 0; r < copies; ++r) state = forward<block>(index + r * block::index_span, state);
             return state;
@@ -279,7 +279,7 @@ struct flow_walker {
         using B = typename Seq::template bound<I>;
         if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
-            constexpr std::size_t copies = B::index_span / block::index_span;
+            constexpr std::size_t copies = B::copies;
             for (std::size_t r = 0; r < copies; ++r) {
                 const back_result b = backward<block>(above.g);
                 above = {b.g, multiply(b.t, above.t)};

@@ -145,7 +145,7 @@ struct summary_walker {
         using B = typename Seq::template bound<I>;
         if constexpr (is_repeat_layer<B>) {
             using block = typename B::block;
-            constexpr std::size_t copies = B::index_span / block::index_span;
+            constexpr std::size_t copies = B::copies;
             for (std::size_t r = 0; r < copies; ++r) walk<block>(index + r * block::index_span, r, copies);
         } else if constexpr (is_residual_layer<B>) {
             using inner = typename B::inner;

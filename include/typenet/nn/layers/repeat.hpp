@@ -59,6 +59,7 @@ struct repeat {
     template <class In>
     struct bind {
         using block = detail::sequence<In, Layers...>;
+        static constexpr std::size_t copies = N;
         using input_shape = In;
         using output_shape = In;
         static constexpr std::size_t block_parameters = block::parameter_count;
