@@ -145,16 +145,17 @@ inline constexpr std::size_t whole_panel_bytes = 256 * 1024;
 /// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and all n
 /// columns: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
 /// it (the whole shared dimension or one cache block of it, times one column panel) is packed
-/// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is called on
-/// each block of rows once it is final, while it is still in cache. With accumulate, C(i, j) +=
-/// bias(j) + sum_p ... (C's values first, then the bias, then the products).
+/// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is
+/// called on each block of rows once it is final, while it is still in cache. With accumulate,
+/// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T* w, const T* bias, T* c,
                      std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows,
                      bool accumulate = false) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
-    const std::size_t depth = (k + 1) * tile::panel * sizeof(T) <= whole_panel_bytes ? std::max<std::size_t>(k, 1) : tile::depth;
+    const bool whole = (k + 1) * tile::panel * sizeof(T) <= whole_panel_bytes;
+    const std::size_t depth = whole ? std::max<std::size_t>(k, 1) : tile::depth;
     T* block = detail::scratch<T>((depth + 1) * tile::panel);
     detail::gemm_blocked<T, Tile, Arch>(
         k, depth, a,
