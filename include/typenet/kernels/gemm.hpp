@@ -17,18 +17,18 @@ namespace typenet::kernels {
 
 namespace detail {
 
-// Runs f on a micro_tile<T, Arch, rows, nvec>, for 1 <= rows <= MR and 1 <= nvec <= NV given at
-// run time: the edges of C take smaller tiles, instantiated once each.
-template <class T, class Arch, std::size_t MR, std::size_t NV, class F>
-void with_tile(std::size_t rows, std::size_t nvec, F&& f) {
+// Computes one tile of C with micro_tile<T, Arch, rows, nvec>::compute(args...), for
+// 1 <= rows <= MR and 1 <= nvec <= NV given at run time: the edges of C take smaller tiles,
+// instantiated once each.
+template <class T, class Arch, std::size_t MR, std::size_t NV, class... Args>
+void run_tile(std::size_t rows, std::size_t nvec, const Args&... args) {
     if constexpr (MR > 1) {
-        if (rows < MR) return with_tile<T, Arch, MR - 1, NV>(rows, nvec, f);
+        if (rows < MR) return run_tile<T, Arch, MR - 1, NV>(rows, nvec, args...);
     }
     if constexpr (NV > 1) {
-        if (nvec < NV) return with_tile<T, Arch, MR, NV - 1>(rows, nvec, f);
+        if (nvec < NV) return run_tile<T, Arch, MR, NV - 1>(rows, nvec, args...);
     }
-    micro_tile<T, Arch, MR, NV> tile;
-    f(tile);
+    micro_tile<T, Arch, MR, NV>::compute(args...);
 }
 
 // Per-thread scratch for packed operands: grows to the largest request and is then reused, so
@@ -115,16 +115,11 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
                 const std::size_t rows = m / blocks + (b < m % blocks ? 1 : 0);
                 const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
                 T* ci = c + i0 * ldc + panel.first_column;
-                with_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, [&](auto& t) {
-                    if (k0 == 0 && !accumulate) {
-                        t.start(panel.init);
-                    } else {
-                        t.resume(ci, ldc, panel.cols);
-                        if (k0 == 0 && panel.init) t.add_row(panel.init);
-                    }
-                    t.run(kc, ai, panel.b, panel.step);
-                    t.store(ci, ldc, rows, panel.cols);
-                });
+                // The sums continue C's from the previous block of the shared dimension (or C's
+                // own values, with accumulate); the init row joins them in the first block.
+                run_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, kc, ai, panel.b, panel.step,
+                                                      k0 == 0 ? panel.init : nullptr, k0 > 0 || accumulate, ci, ldc,
+                                                      panel.cols);
                 if (last_block && last_panel) after_rows(i0, i0 + rows);
                 i0 += rows;
             }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the GEMM micro-kernel: an MR x (NV SIMD vectors) tile of C = A B held in registers
-// while the shared dimension streams by, one broadcast of A and NV loads of B per step, and the
-// tile shape that fills the register file of each instruction set.
+// from its start to its store while the shared dimension streams by, one broadcast of A and NV
+// loads of B per step, and the tile shape that fills the register file of each instruction set.
 #pragma once
 
 #include <typenet/kernels/simd.hpp>
@@ -43,62 +43,33 @@ struct strided_operand {
 
 namespace detail {
 
-// acc[i][v] (+)= sum over p < k of A(i, p) * B(p, v * width ...); B's row p starts at
-// b + p * b_step. Full unrolling over MR and NV keeps the tile in registers.
+// One MR x (NV vectors) tile of C, computed in one call: the accumulators live in registers from
+// their first value to their store (a tile kept in a member between calls went through memory at
+// every call: 12-15 % of a GEMM at W1's and W2's shapes). Every loop over the tile is unrolled,
+// so no accumulator is indexed at run time.
 template <class T, class Arch, std::size_t MR, std::size_t NV>
 struct micro_tile {
     using vec = simd::vec<T, Arch>;
     static constexpr std::size_t w = simd::width_v<T, Arch>;
-    vec acc[MR][NV];
 
-    void clear() noexcept {
-        for (std::size_t i = 0; i < MR; ++i)
-            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = vec(T(0));
-    }
-    // Every row starts from the same row vector (a bias, or zeros when init is null).
-    void start(const T* init) noexcept {
-        if (!init) return clear();
+    // C(i, j) = [C(i, j) if resume] + [init(j) if init] + sum over p < k of A(i, p) B(p, j) for
+    // i < MR and j < cols (cols <= NV * w); B's row p starts at b + p * b_step and is read as NV
+    // whole vectors. Without resume the sums start from init (zeros when it is null).
+    static void compute(std::size_t k, strided_operand<T> a, const T* b, std::size_t b_step, const T* init,
+                        bool resume, T* c, std::size_t ldc, std::size_t cols) noexcept {
+        vec acc[MR][NV];
+#pragma GCC unroll 8
         for (std::size_t v = 0; v < NV; ++v) {
-            const vec b = simd::load<Arch>(init + v * w);
-            for (std::size_t i = 0; i < MR; ++i) acc[i][v] = b;
-        }
-    }
-
-    // Adds the same row vector to every row (a bias, when the sum continues one stored in C).
-    void add_row(const T* init) noexcept {
-        for (std::size_t v = 0; v < NV; ++v) {
-            const vec b = simd::load<Arch>(init + v * w);
-            for (std::size_t i = 0; i < MR; ++i) acc[i][v] = acc[i][v] + b;
-        }
-    }
-
-    // Continues a sum already stored in C (the previous block of the shared dimension).
-    // Every accumulator is written: a vector past cols starts from zeros.
-    void resume(const T* c, std::size_t ldc, std::size_t cols) noexcept {
-        for (std::size_t i = 0; i < MR; ++i) {
-            const T* ci = c + i * ldc;
-            for (std::size_t v = 0; v < NV; ++v) {
-                const std::size_t first = v * w;
-                if (first + w <= cols) {
-                    acc[i][v] = simd::load<Arch>(ci + first);
-                } else {
-                    alignas(64) T lanes[w] = {};
-                    if (first < cols) std::copy_n(ci + first, cols - first, lanes);
-                    acc[i][v] = vec::load_aligned(lanes);
-                }
+            const vec r = init ? simd::load<Arch>(init + v * w) : vec(T(0));
+#pragma GCC unroll 8
+            for (std::size_t i = 0; i < MR; ++i) {
+                acc[i][v] = resume ? load_row(c + i * ldc, v * w, cols) : r;
+                if (resume && init) acc[i][v] = acc[i][v] + r;
             }
         }
-    }
-
-    void run(std::size_t k, strided_operand<T> a, const T* b, std::size_t b_step) noexcept {
-        // The loop works on a local copy: stores to members could alias the loads of a and b,
-        // which makes compilers write every accumulator back to memory on every step.
-        vec c[MR][NV];
         const T* rows[MR];
-        for (std::size_t i = 0; i < MR; ++i) {
-            rows[i] = a.data + i * a.row_stride;
-            for (std::size_t v = 0; v < NV; ++v) c[i][v] = acc[i][v];
-        }
+#pragma GCC unroll 8
+        for (std::size_t i = 0; i < MR; ++i) rows[i] = a.data + i * a.row_stride;
         for (std::size_t p = 0; p < k; ++p) {
             vec bv[NV];
 #pragma GCC unroll 8
@@ -107,27 +78,33 @@ struct micro_tile {
             for (std::size_t i = 0; i < MR; ++i) {
                 const vec ai(rows[i][p * a.step]);
 #pragma GCC unroll 8
-                for (std::size_t v = 0; v < NV; ++v) c[i][v] = simd::fma(ai, bv[v], c[i][v]);
+                for (std::size_t v = 0; v < NV; ++v) acc[i][v] = simd::fma(ai, bv[v], acc[i][v]);
             }
             b += b_step;
         }
+#pragma GCC unroll 8
         for (std::size_t i = 0; i < MR; ++i)
-            for (std::size_t v = 0; v < NV; ++v) acc[i][v] = c[i][v];
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < NV; ++v) store_row(c + i * ldc, v * w, cols, acc[i][v]);
     }
 
-    // C(i, j) = acc for i < rows, j < cols (cols <= NV * w; a partial last vector goes through
-    // a small buffer: xsimd 8.1 has no masked store).
-    void store(T* c, std::size_t ldc, std::size_t rows, std::size_t cols) const noexcept {
-        for (std::size_t i = 0; i < rows; ++i) {
-            T* ci = c + i * ldc;
-            std::size_t v = 0;
-            for (; (v + 1) * w <= cols; ++v) simd::store(ci + v * w, acc[i][v]);
-            if (v * w < cols) {
-                alignas(64) T lanes[w];
-                acc[i][v].store_aligned(lanes);
-                std::copy_n(lanes, cols - v * w, ci + v * w);
-            }
-        }
+private:
+    // The vector of a row of C at column `first`; lanes at or past cols read as zeros (xsimd 8.1
+    // has no masked load or store: a partial vector goes through a small buffer).
+    static vec load_row(const T* ci, std::size_t first, std::size_t cols) noexcept {
+        const std::size_t n = first < cols ? cols - first : 0;
+        if (n >= w) return simd::load<Arch>(ci + first);
+        alignas(64) T lanes[w] = {};
+        std::copy_n(ci + first, n, lanes);
+        return vec::load_aligned(lanes);
+    }
+    // Stores the lanes of x below cols at column `first` of a row of C.
+    static void store_row(T* ci, std::size_t first, std::size_t cols, const vec& x) noexcept {
+        const std::size_t n = first < cols ? cols - first : 0;
+        if (n >= w) return simd::store(ci + first, x);
+        alignas(64) T lanes[w];
+        x.store_aligned(lanes);
+        std::copy_n(lanes, n, ci + first);
     }
 };
 
