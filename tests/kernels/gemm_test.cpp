@@ -5,6 +5,7 @@
 // same file is built once per instruction set (tests/CMakeLists.txt), so the SSE2, AVX2 and
 // AVX-512 paths are each checked where the machine has them.
 #include <typenet/kernels/dense.hpp>
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/gemm.hpp>
 #include <typenet/kernels/parallel.hpp>
 #include <typenet/kernels/thread_pool.hpp>
@@ -250,6 +251,44 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_typ
         k::gemm_direct<T>(m, kk, op, b.data(), n, parts.data(), n, split, n);
         BOOST_TEST(parts == whole);
     }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_backward_takes_the_plain_step_in_the_weight_gradient_store, T, value_types) {
+    // With a step, each weight becomes exactly descent::step(w, dw, rate) for the dw the kernel
+    // computes without one (in a scalar here, in a vector's lane there: madd rounds alike), dx
+    // still uses the weights from before the step, and the bias gradient is unchanged; on every
+    // edge, past one cache block of the batch, and split over threads (4 mr + 3 outputs and
+    // more are split in two).
+    using tile = k::gemm_tile<T, simd::default_arch>;
+    const T rate = T(0.375);
+    for (std::size_t rows : {std::size_t{1}, tile::mr + 1, std::size_t{3 * tile::depth + 5}})
+        for (std::size_t in : edges<T>())
+            for (std::size_t out : {std::size_t{1}, tile::mr + 1, 4 * tile::mr + 3, tile::panel + 1}) {
+                std::mt19937 g(unsigned(rows * 31 + in * 7 + out));
+                const auto w = random_values<T>(out * in, g), x = random_values<T>(rows * in, g),
+                           dy = random_values<T>(rows * out, g);
+                std::vector<T> dw(out * in), db(out), dx(rows * in), db2(out), dx2(rows * in), scratch(out * in);
+                auto dz = dy;
+                k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), dw.data(), db.data(), dx.data(), rows,
+                                     [](std::size_t) {});
+                for (std::size_t threads : {1, 2}) {
+                    BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads
+                                               << ", " << sizeof(T) * 8 << "-bit") {
+                        k::thread_pool pool(threads);
+                        const k::parallel_scope scope(threads > 1 ? &pool : nullptr);
+                        auto stepped = w;
+                        dz = dy;
+                        k::dense_backward<T>(in, out, stepped.data(), x.data(), dz.data(), scratch.data(), db2.data(),
+                                             dx2.data(), rows, [](std::size_t) {}, k::descent<T>{stepped.data(), rate});
+                        bool exact = true;
+                        for (std::size_t i = 0; i < w.size(); ++i)
+                            exact = exact && stepped[i] == k::descent<T>::template step<simd::default_arch>(w[i], dw[i], rate);
+                        BOOST_TEST(exact);
+                        BOOST_TEST((dx2 == dx));
+                        BOOST_TEST((db2 == db));
+                    }
+                }
+            }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(transpose_block_transposes, T, value_types) {

@@ -280,13 +280,14 @@ struct trainer_layout_before {
         typename Optimiser::options optimiser;
         typename Clip::options clip;
         std::uint64_t seed;
+        bool keep_gradients;
     } options;
     tn::detail::dynamic_storage<typename Net::value_type> grads, state, acts, work, dy;
     // The buffers' backup for a failed pass (nothing for a network without buffers).
     [[no_unique_address]] tn::detail::buffers_backup_t<Net, typename Net::value_type> buffers_backup;
     std::size_t rows_capacity, steps;
     typename Net::value_type last_norm;
-    bool norm_valid;
+    bool norm_valid, gradients_kept;
 };
 }  // namespace
 

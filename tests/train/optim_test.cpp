@@ -162,7 +162,8 @@ std::vector<double> applied_step(typename Clip::options c, std::vector<double>& 
     net model{tn::seed{4}};
     const auto x = inputs();
     const auto t = targets();
-    tn::trainer<net, tn::loss::mse, tn::optim::sgd, Clip> fit{model, {.optimiser = {.learning_rate = 1.0}, .clip = c}};
+    tn::trainer<net, tn::loss::mse, tn::optim::sgd, Clip> fit{
+        model, {.optimiser = {.learning_rate = 1.0}, .clip = c, .keep_gradients = true}};
     const std::vector<double> before(model.parameters().begin(), model.parameters().end());
     fit.step(x, t);
     raw.assign(fit.gradients().parameters().begin(), fit.gradients().parameters().end());

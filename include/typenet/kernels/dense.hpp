@@ -5,6 +5,7 @@
 // the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead of packing it.
 #pragma once
 
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/gemm.hpp>
 #include <typenet/kernels/parallel.hpp>
 #include <typenet/kernels/simd.hpp>
@@ -124,10 +125,12 @@ void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, 
 
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's
 /// derivative), writes dw = dz^T x, db = sum over rows of dz, and, unless dx is null,
-/// dx = dz w. The bias gradient is reduced in the same pass that forms dz.
+/// dx = dz w. The bias gradient is reduced in the same pass that forms dz. With step.p (w's
+/// place, writable), dw is not kept: the weights take the plain SGD step by it in the store of
+/// its GEMM (descent.hpp), after dx has read them; dw then holds partial sums, or nothing.
 template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch, class Prologue>
 void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* dz, T* dw, T* db, T* dx,
-                    std::size_t rows, Prologue&& prologue) {
+                    std::size_t rows, Prologue&& prologue, descent<T> step = {}) {
     using tile = gemm_tile<T, Arch, InHint>;  // dx and dw both have `in` columns
     std::fill(db, db + out, T(0));
     for (std::size_t r = 0; r < rows; ++r) {
@@ -143,8 +146,9 @@ void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* 
     // dw[o, :] = sum_r dz[r, o] x[r, :]: A = dz^T, read down dz's columns; threads take blocks
     // of outputs, so each weight's sum runs over the rows in the same order for any split.
     for_each_part(out, tile::mr, 2, [&](index_range part) {
+        const descent<T> own{step.p ? step.p + part.begin * in : nullptr, step.rate};
         gemm_direct<T, tile, Arch>(part.size(), rows, strided_operand<T>{dz + part.begin, 1, out}, x, in,
-                                   dw + part.begin * in, in, 0, in);
+                                   dw + part.begin * in, in, 0, in, own);
     });
 }
 

@@ -6,6 +6,7 @@
 // finished block of rows so an epilogue runs while the rows are hot.
 #pragma once
 
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/gemm_microkernel.hpp>
 #include <typenet/kernels/simd.hpp>
 
@@ -96,11 +97,12 @@ private:
 // then column panels, then blocks of rows; each tile lives in registers for one block of the
 // shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns
 // are final for it. With accumulate, the sums start from C (plus the panel's init row) instead
-// of from the init row alone.
+// of from the init row alone. With update.p, the last block of the shared dimension steps the
+// parameters there (C's layout) by the final sums instead of storing them (micro_tile).
 template <class T, class Tile, class Arch, class ForEachPanel>
 void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c,
                   std::size_t ldc, std::size_t row_begin, std::size_t row_end, rows_callback after_rows,
-                  bool accumulate = false) {
+                  bool accumulate = false, descent<T> update = {}) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += depth) {
@@ -115,11 +117,13 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
                 const std::size_t rows = m / blocks + (b < m % blocks ? 1 : 0);
                 const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
                 T* ci = c + i0 * ldc + panel.first_column;
+                descent<T> step{};
+                if (last_block && update.p) step = {update.p + i0 * ldc + panel.first_column, update.rate};
                 // The sums continue C's from the previous block of the shared dimension (or C's
                 // own values, with accumulate); the init row joins them in the first block.
                 run_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, kc, ai, panel.b, panel.step,
                                                       k0 == 0 ? panel.init : nullptr, k0 > 0 || accumulate, ci, ldc,
-                                                      panel.cols);
+                                                      panel.cols, step);
                 if (last_block && last_panel) after_rows(i0, i0 + rows);
                 i0 += rows;
             }
@@ -166,10 +170,13 @@ void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T
 
 /// C(i, j) = sum_p A(i, p) B(p, j) for all m rows and columns j in [col_begin, col_end), where
 /// B's row p is contiguous at b + p * ldb. The last columns that do not fill a SIMD vector are
-/// copied into a zero-padded strip first (B cannot be read past its end).
+/// copied into a zero-padded strip first (B cannot be read past its end). With update.p, C is a
+/// gradient that the parameters at update.p (C's layout) step by as it is formed, p -= rate *
+/// C(i, j) (descent.hpp): the SGD update fused into the GEMM. C's final values are then not
+/// stored (C is scratch for partial sums when k spans several cache blocks).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b, std::size_t ldb, T* c,
-                 std::size_t ldc, std::size_t col_begin, std::size_t col_end) {
+                 std::size_t ldc, std::size_t col_begin, std::size_t col_end, descent<T> update = {}) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     const std::size_t full_end = col_begin + (col_end - col_begin) / vw * vw, tail = col_end - full_end;
@@ -189,7 +196,7 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
             }
             if (tail > 0) f(detail::b_panel<T>{full_end, tail, strip + k0 * vw, vw, nullptr}, true);
         },
-        c, ldc, 0, m, nothing);
+        c, ldc, 0, m, nothing, false, update);
 }
 
 /// C[m x n] = A[m x k] * B[k x n]; all row-major and contiguous; C must not alias A or B.

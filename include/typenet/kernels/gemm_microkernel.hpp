@@ -4,6 +4,7 @@
 // loads of B per step, and the tile shape that fills the register file of each instruction set.
 #pragma once
 
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/simd.hpp>
 
 #include <algorithm>
@@ -54,9 +55,11 @@ struct micro_tile {
 
     // C(i, j) = [C(i, j) if resume] + [init(j) if init] + sum over p < k of A(i, p) B(p, j) for
     // i < MR and j < cols (cols <= NV * w); B's row p starts at b + p * b_step and is read as NV
-    // whole vectors. Without resume the sums start from init (zeros when it is null).
+    // whole vectors. Without resume the sums start from init (zeros when it is null). With
+    // update.p, the sums are final gradients and are not stored: they step the parameters at
+    // update.p (C's layout) instead, p -= rate * C(i, j), straight from their registers.
     static void compute(std::size_t k, strided_operand<T> a, const T* b, std::size_t b_step, const T* init,
-                        bool resume, T* c, std::size_t ldc, std::size_t cols) noexcept {
+                        bool resume, T* c, std::size_t ldc, std::size_t cols, descent<T> update) noexcept {
         vec acc[MR][NV];
 #pragma GCC unroll 8
         for (std::size_t v = 0; v < NV; ++v) {
@@ -81,6 +84,17 @@ struct micro_tile {
                 for (std::size_t v = 0; v < NV; ++v) acc[i][v] = simd::fma(ai, bv[v], acc[i][v]);
             }
             b += b_step;
+        }
+        if (update.p) {
+            const vec rate(update.rate);
+#pragma GCC unroll 8
+            for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) {
+                    T* pi = update.p + i * ldc;
+                    store_row(pi, v * w, cols, descent<T>::template step<Arch>(load_row(pi, v * w, cols), acc[i][v], rate));
+                }
+            return;
         }
 #pragma GCC unroll 8
         for (std::size_t i = 0; i < MR; ++i)

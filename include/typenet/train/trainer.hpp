@@ -12,6 +12,7 @@
 #include <typenet/nn/loss/detail.hpp>
 #include <typenet/nn/network.hpp>
 #include <typenet/nn/optim/sgd.hpp>
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/parallel.hpp>
 #include <typenet/kernels/simd.hpp>
 #include <typenet/train/detail/layer_table.hpp>
@@ -22,7 +23,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -78,18 +81,41 @@ inline constexpr std::size_t update_grain = 4096;
 // a report out of that order is left for finish(). Parts start at multiples of
 // update_alignment, so the numbers are those of the unfused update: a layer's values below
 // its first multiple wait for the next report (or finish()).
-template <class Update>
+// With a plain step (plain SGD without clipping: `parameters` set), a layer that can (dense)
+// takes it on its weights in its own kernel (kernel_step) and the sink updates the rest. The
+// plain step gives each value the same bits in any cut (descent.hpp), so then no alignment.
+template <class T, class Update>
 struct update_sink {
     static constexpr bool wants_input_gradients = false;
     Update& update;       // update(begin, end): the optimiser on [begin, end)
     std::size_t ready;    // the gradients at and above this offset are final
     std::size_t pending;  // the values below this offset are not updated yet
+    T* parameters = nullptr;  // the network's, when the update is a plain step
+    T rate = 0;               // its rate
+    kernels::index_range stepped{0, 0};  // what the reporting layer's kernel stepped itself
+    bool kernel_stepped = false;         // whether any layer did
+
+    kernels::descent<T> kernel_step(std::size_t offset, std::size_t count, std::size_t layer_count) {
+        // Only a layer whose report will come in order: the values it steps are then never
+        // left for finish().
+        if (!parameters || offset + layer_count != ready) return {};
+        stepped = {offset, offset + count};
+        kernel_stepped = true;
+        return {parameters + offset, rate};
+    }
     void gradients(std::size_t offset, std::size_t count) {
+        const kernels::index_range done = std::exchange(stepped, kernels::index_range{0, 0});
         if (offset + count != ready) return;
         ready = offset;
-        const std::size_t from = (offset + update_alignment - 1) / update_alignment * update_alignment;
+        const std::size_t alignment = parameters ? 1 : update_alignment;
+        const std::size_t from = (offset + alignment - 1) / alignment * alignment;
         if (from < pending) {
-            update(from, pending);
+            if (done.size() > 0) {
+                if (done.end < pending) update(done.end, pending);
+                if (from < done.begin) update(from, done.begin);
+            } else {
+                update(from, pending);
+            }
             pending = from;
         }
     }
@@ -271,6 +297,13 @@ public:
         typename Optimiser::options optimiser{};
         typename Clip::options clip{};
         std::uint64_t seed = 0;  // of dropout's masks
+        // Whether step() must keep the step's gradients for gradients() and
+        // last_gradient_norm(). If not, plain SGD (no momentum, no weight decay) with
+        // clip::none has each dense layer (but a projection shortcut) take the step on its
+        // weights in the store of their gradient's GEMM, which leaves only partial sums in
+        // their place (docs/performance.md: the time saved); gradients() then throws until a
+        // backward() or a step that kept them. Other optimisers and clippings keep them anyway.
+        bool keep_gradients = false;
         // Read once, at construction (then: diagnostics().settings()); empty when not chosen.
         [[no_unique_address]] typename detail::recorder_for<diagnostics_policy, Net>::options diagnostics{};
         [[no_unique_address]] typename detail::guard_for<guard_policy, T>::options nan_guard{};
@@ -294,8 +327,9 @@ public:
     /// With a nan_guard, a step that meets a non-finite value is not applied (see nan_guard.hpp).
     /// Without one, without diagnostics and without clipping by the norm (fused_update), the
     /// optimiser runs on each layer as soon as backward has written its gradients: the same
-    /// numbers, one pass over the parameters less. gradients() holds the step's gradients
-    /// either way.
+    /// numbers, one pass over the parameters less. gradients() holds the step's gradients,
+    /// except after a plain SGD step without clipping and without options.keep_gradients,
+    /// whose dense layers step their weights in their dL/dW kernels (kernel steps).
     template <leaf_expression X, class Labels>
     T step(const X& x, const Labels& labels) {
         if constexpr (fused_update) {
@@ -324,6 +358,7 @@ public:
     /// The global L2 norm of the last gradients, before clipping (computed here when the
     /// clipping policy did not need it).
     T last_gradient_norm() const {
+        require_gradients("last_gradient_norm()");
         if (!norm_valid_) {
             last_norm_ = std::sqrt(detail::squared_norm_of(grads_.data(), Net::parameter_count));
             norm_valid_ = true;
@@ -331,8 +366,12 @@ public:
         return last_norm_;
     }
 
-    /// The last gradients, named like the parameters ("0.weight", ...).
-    parameter_view<Net, const T> gradients() const noexcept { return {grads_.data()}; }
+    /// The last gradients, named like the parameters ("0.weight", ...). After a step() that
+    /// kept none (options.keep_gradients), throws std::logic_error.
+    parameter_view<Net, const T> gradients() const {
+        require_gradients("gradients()");
+        return {grads_.data()};
+    }
     options& settings() noexcept { return options_; }
     const options& settings() const noexcept { return options_; }
     std::size_t steps() const noexcept { return steps_; }
@@ -415,15 +454,39 @@ private:
         } else if constexpr (Update) {
             const auto transform = Clip::make(options_.clip, T(0));
             auto run = [&](std::size_t begin, std::size_t end) { update(begin, end, steps_ + 1, transform); };
-            detail::update_sink<decltype(run)> sink{run, Net::parameter_count, Net::parameter_count};
+            detail::update_sink<T, decltype(run)> sink{run, Net::parameter_count, Net::parameter_count};
+            if (const auto rate = kernel_step_rate()) {
+                sink.parameters = model_.parameters().data();
+                sink.rate = static_cast<T>(*rate);
+                gradients_kept_ = false;  // also if backward throws after a kernel step
+            }
             run_backward(nullptr, detail::observer<decltype(sink)>{&sink});
             sink.finish();
             norm_valid_ = false;
+            gradients_kept_ = !sink.kernel_stepped;
         } else {
             run_backward(nullptr, detail::no_observer{});
             norm_valid_ = false;
         }
+        if constexpr (!Update) gradients_kept_ = true;
         return loss;
+    }
+
+    // The rate of a plain step p -= rate * g that the kernels may take themselves (kernel
+    // steps): plain SGD, no clipping, gradients not kept (keep_gradients).
+    std::optional<double> kernel_step_rate() const {
+        if constexpr (std::is_same_v<Clip, clip::none> && requires { Optimiser::plain_step_rate(options_.optimiser); }) {
+            if (!options_.keep_gradients) return Optimiser::plain_step_rate(options_.optimiser);
+        }
+        return std::nullopt;
+    }
+
+    void require_gradients(const char* what) const {
+        if (!gradients_kept_)
+            throw std::logic_error(std::string("typenet: trainer: ") + what +
+                                   ": the last step() took plain SGD's step inside the weight-gradient kernels and "
+                                   "kept no gradients; set options.keep_gradients = true to keep them (a few percent "
+                                   "slower), or call backward() first");
     }
 
     // step() when the update needs all the gradients first (a guard, diagnostics, clipping by
@@ -460,8 +523,9 @@ private:
         return loss;
     }
 
-    // The optimiser on parameters [begin, end) (begin a multiple of update_alignment), split
-    // over the pool's threads at multiples of update_grain: the same numbers for any split.
+    // The optimiser on parameters [begin, end) (begin a multiple of update_alignment, or any
+    // offset for a plain step), split over the pool's threads at multiples of update_grain: the
+    // same numbers for any split.
     template <class Transform>
     void update(std::size_t begin, std::size_t end, std::size_t step, const Transform& transform) {
         static_assert(detail::update_alignment % simd::width_v<T> == 0, "a part must start at a whole SIMD vector");
@@ -641,6 +705,7 @@ private:
     std::size_t steps_ = 0;
     mutable T last_norm_ = 0;
     mutable bool norm_valid_ = false;
+    bool gradients_kept_ = true;  // false after a step() whose kernels stepped the weights themselves
     [[no_unique_address]] recorder_type recorder_;
     [[no_unique_address]] typename detail::guard_for<guard_policy, T>::state guard_;
     [[no_unique_address]] typename detail::parallel_for<parallel_policy>::state pool_;

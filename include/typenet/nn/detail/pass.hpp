@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines what a pass carries besides the data: forward_pass (the mode, the buffers, the
-// dropout stream) and the backward observers (who wants to see gradients as they are made).
+// dropout stream) and the backward observers (who wants to see gradients as they are made,
+// and whether a layer should take the plain SGD step in its kernel instead).
 //
 // Why one context rather than more arguments. Most layers ignore both; batch norm needs the
 // mode and its running statistics, dropout the mode and a stream of random numbers, and a
 // nested block passes them on shifted to its own layers. One value, shifted by the sequence
 // the same way it shifts parameter offsets, serves all of them.
 #pragma once
+
+#include <typenet/kernels/descent.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +53,10 @@ struct no_observer {
     constexpr void gradients(std::size_t, std::size_t) const noexcept {}
     template <class T>
     constexpr void input_gradient(std::size_t, const T*, std::size_t) const noexcept {}
+    template <class T>
+    constexpr kernels::descent<T> kernel_step(std::size_t, std::size_t, std::size_t) const noexcept {
+        return {};
+    }
     constexpr no_observer shifted(std::size_t) const noexcept { return {}; }
 };
 
@@ -58,7 +65,11 @@ struct no_observer {
 ///   sink.gradients(offset, count): a layer has written its parameter gradients
 ///     [offset, offset + count) of the flat gradient buffer;
 ///   sink.input_gradient(offset, dx, count): the gradient reaching the input of the layer
-///     whose parameters start at `offset` (count values, all rows).
+///     whose parameters start at `offset` (count values, all rows);
+///   sink.kernel_step(offset, count, layer_count), optional: asked by a layer with layer_count
+///     parameters at `offset`, before its backward, whether it should take the plain SGD step
+///     on the first `count` of them in its kernel instead of writing their gradients (where,
+///     kernels::descent; null: no).
 template <class Sink>
 struct observer {
     static constexpr bool wants_input_gradients = Sink::wants_input_gradients;
@@ -69,6 +80,13 @@ struct observer {
     template <class T>
     void input_gradient(std::size_t offset, const T* dx, std::size_t count) const {
         if constexpr (wants_input_gradients) sink->input_gradient(base + offset, dx, count);
+    }
+    template <class T>
+    kernels::descent<T> kernel_step(std::size_t offset, std::size_t count, std::size_t layer_count) const {
+        if constexpr (requires { sink->kernel_step(offset, count, layer_count); })
+            return sink->kernel_step(base + offset, count, layer_count);
+        else
+            return {};
     }
     observer shifted(std::size_t offset) const noexcept { return {sink, base + offset}; }
 };

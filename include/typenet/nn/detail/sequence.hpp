@@ -56,6 +56,10 @@ template <class B>
 concept fuses_epilogue = requires { requires B::fuses_epilogue; };
 template <class B>
 concept is_activation_layer = requires { requires B::is_activation; };
+// A layer that can take the plain SGD step on its first kernel_step_parameters parameters in its
+// backward kernel (dense: in the store of the weight-gradient GEMM).
+template <class B>
+concept steps_in_kernel = requires { B::kernel_step_parameters; };
 
 template <class B>
 constexpr std::size_t buffer_count_of() {
@@ -297,14 +301,25 @@ struct sequence {
             T* target = I == 0 ? dx : buffers[next];
             const T* in = input_of<I>(x, acts, rows);
             T* gp = dp + layout.param_offset[I];
+            // run(step...): the layer's backward, given where to take the plain SGD step in its
+            // kernel when it can and the observer's sink asks for it.
+            auto with_kernel_step = [&](auto&& run) {
+                if constexpr (steps_in_kernel<B>)
+                    run(observer.template kernel_step<T>(layout.param_offset[I], B::kernel_step_parameters,
+                                                         B::parameter_count));
+                else
+                    run();
+            };
             if constexpr (fused_with_next<I>) {
                 using A = bound<I + 1>;
                 constexpr std::size_t n = B::output_shape::size;
                 const T* z = output_of<I>(acts, rows);
                 const T* y = OutputKept || I + 2 < count ? output_of<I + 1>(acts, rows) : nullptr;
                 T* g = cur;
-                B::backward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp, inner_work,
-                                  rows, activation_prologue<A, T, n>{z, y, g});
+                with_kernel_step([&](auto... step) {
+                    B::backward_fused(p + layout.param_offset[I], in, region<I>(acts, rows), cur, target, gp,
+                                      inner_work, rows, activation_prologue<A, T, n>{z, y, g}, step...);
+                });
             } else if constexpr (is_block_layer<B>) {
                 B::template backward<OutputKept || I + 1 < count>(p + layout.param_offset[I], in, region<I>(acts, rows),
                                                                   cur, target, gp, inner_work, rows,
@@ -312,7 +327,9 @@ struct sequence {
             } else {
                 // An activation's acts are its output: withheld (null) when no longer its own.
                 const T* own = OutputKept || I + 1 < count || !is_activation_layer<B> ? region<I>(acts, rows) : nullptr;
-                B::backward(p + layout.param_offset[I], in, own, cur, target, gp, inner_work, rows);
+                with_kernel_step([&](auto... step) {
+                    B::backward(p + layout.param_offset[I], in, own, cur, target, gp, inner_work, rows, step...);
+                });
             }
             if constexpr (B::parameter_count > 0 && !is_block_layer<B>) {
                 observer.gradients(layout.param_offset[I], B::parameter_count);

@@ -88,14 +88,19 @@ struct dense {
             forward_fused(p, x, acts, rows, pass, [](std::size_t) {});
         }
 
+        // The weights (the first N * in parameters) can take the plain SGD step in the store of
+        // their gradient's GEMM: `step` says where, when the trainer takes the update that way.
+        static constexpr std::size_t kernel_step_parameters = N * in;
+
         template <class T, class Prologue>
         static void backward_fused(const T* p, const T* x, const T*, T* dy, T* dx, T* dp, T*, std::size_t rows,
-                                   Prologue&& prologue) {
-            kernels::dense_backward<T, in, N>(in, N, p, x, dy, dp, dp + N * in, dx, rows, prologue);
+                                   Prologue&& prologue, kernels::descent<T> step = {}) {
+            kernels::dense_backward<T, in, N>(in, N, p, x, dy, dp, dp + N * in, dx, rows, prologue, step);
         }
         template <class T>
-        static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* scratch, std::size_t rows) {
-            backward_fused(p, x, acts, dy, dx, dp, scratch, rows, [](std::size_t) {});
+        static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* scratch, std::size_t rows,
+                             kernels::descent<T> step = {}) {
+            backward_fused(p, x, acts, dy, dx, dp, scratch, rows, [](std::size_t) {}, step);
         }
     };
 };

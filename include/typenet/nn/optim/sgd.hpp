@@ -2,15 +2,18 @@
 // Defines optim::sgd.
 #pragma once
 
+#include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/lanes.hpp>
 
 #include <cstddef>
+#include <optional>
 
 namespace typenet::optim {
 
 /// Stochastic gradient descent with PyTorch's torch.optim.SGD semantics and defaults:
 /// d = g + weight_decay * p; with momentum, b = momentum * b + (1 - dampening) * d (b = d on the
-/// first step) and d = nesterov ? d + momentum * b : b; then p -= learning_rate * d.
+/// first step) and d = nesterov ? d + momentum * b : b; then p -= learning_rate * d (in one
+/// rounding where the target has FMA: kernels::descent).
 /// "The first step" is the trainer's first update: momentum switched on later starts from a
 /// zero buffer, b = (1 - dampening) * d (the same as b = d unless dampening is set).
 /// One pass over parameters, gradients and the momentum buffer.
@@ -27,6 +30,13 @@ struct sgd {
     // Only momentum keeps state: without it the trainer allocates none (the parameters' size
     // again, for nothing).
     static constexpr bool needs_state(const options& o) noexcept { return o.momentum != 0.0; }
+    // Without momentum and weight decay the update is the plain step p -= learning_rate * g
+    // (descent.hpp), which a kernel can take as it forms g (the trainer's kernel steps): its
+    // rate then, else nothing.
+    static constexpr std::optional<double> plain_step_rate(const options& o) noexcept {
+        if (o.momentum != 0.0 || o.weight_decay != 0.0) return std::nullopt;
+        return o.learning_rate;
+    }
 
     // Updates the values in `part` of the n parameters; step counts from 1; g is transformed
     // (clipped) as read. Any part is correct; parts that start at multiples of the SIMD width
@@ -48,7 +58,7 @@ struct sgd {
                 lane_store(lane, state + i, b);
                 d = nesterov ? d + V(mu) * b : b;
             }
-            lane_store(lane, p + i, pv - V(lr) * d);
+            lane_store(lane, p + i, kernels::descent<T>::template step<simd::default_arch>(pv, d, V(lr)));
         });
     }
 };
