@@ -2,13 +2,14 @@
 // Defines diag::format_csv and diag::write_csv: every kept step's norms, one row per step per layer.
 #pragma once
 
-#include <typenet/diag/detail/write_file.hpp>
+#include <typenet/io/detail/files.hpp>
 #include <typenet/diag/diagnostics.hpp>
 
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <ostream>
 #include <string>
 
 namespace typenet::diag {
@@ -51,7 +52,10 @@ std::string format_csv(const Recorder& rec) {
 /// tn::io_error naming the file when it cannot. Example: examples/gradient_report.cpp
 template <class Recorder>
 void write_csv(const std::filesystem::path& path, const Recorder& rec) {
-    detail::write_text_atomically(path, format_csv(rec), "write_csv");
+    const std::string text = format_csv(rec);
+    typenet::detail::write_file_atomically(path, "typenet: write_csv: " + path.string(), [&](std::ostream& out) {
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    });
 }
 
 }  // namespace typenet::diag

@@ -3,7 +3,7 @@
 // self-contained SVG file (no script, no external style or font), one or more panels side by side.
 #pragma once
 
-#include <typenet/diag/detail/write_file.hpp>
+#include <typenet/io/detail/files.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -239,7 +240,10 @@ inline std::string to_svg(const chart& c) {
 
 /// Writes to_svg(c) to `path` atomically; throws tn::io_error naming the file when it cannot.
 inline void write_svg(const std::filesystem::path& path, const chart& c) {
-    detail::write_text_atomically(path, to_svg(c), "write_svg");
+    const std::string text = to_svg(c);
+    typenet::detail::write_file_atomically(path, "typenet: write_svg: " + path.string(), [&](std::ostream& out) {
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    });
 }
 
 }  // namespace typenet::diag

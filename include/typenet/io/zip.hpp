@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines the byte level of io: little-endian fields, whole-file reads, atomic writes, CRC-32 and
-// raw deflate through zlib, and a minimal ZIP reader and writer (stored/deflate, ZIP64).
+// Defines the byte level of io: little-endian fields, CRC-32 and raw deflate through zlib, and a
+// minimal ZIP reader and writer (stored/deflate, ZIP64); whole files are read and written
+// through io/detail/files.hpp.
 #pragma once
 
+#include <typenet/io/detail/files.hpp>
 #include <typenet/io/fwd.hpp>
 
 #include <zlib.h>
@@ -26,7 +28,7 @@
 
 namespace typenet::detail {
 
-// --- Part 1: bytes and files ---
+// --- Part 1: bytes ---
 
 inline std::uint64_t load_le(const std::byte* p, std::size_t n) noexcept {
     std::uint64_t v = 0;
@@ -42,49 +44,6 @@ inline std::string hex32(std::uint32_t v) {
     char buf[11];
     std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(v));
     return buf;
-}
-
-// Reads the whole file; `prefix` is "typenet: <operation>: <file>".
-inline std::vector<std::byte> read_file(const std::filesystem::path& path, const std::string& prefix) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) throw io_error(prefix + ": no such file");
-    if (std::filesystem::is_directory(status)) throw io_error(prefix + ": is a directory, not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw io_error(prefix + ": cannot open the file for reading");
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    if (size < 0) throw io_error(prefix + ": cannot determine the file's size");
-    in.seekg(0, std::ios::beg);
-    std::vector<std::byte> bytes(static_cast<std::size_t>(size));
-    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-        throw io_error(prefix + ": reading the file failed");
-    return bytes;
-}
-
-// Writes through "<path>.tmp" and renames it over `path` once complete: a process that dies
-// mid-write leaves at most the .tmp file. (No fsync: this guards against crashes, not power loss.)
-template <class Write>
-void write_file_atomically(const std::filesystem::path& path, const std::string& prefix, Write&& write) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
-    std::error_code ignored;
-    try {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw io_error(prefix + ": cannot create " + tmp.string());
-        write(static_cast<std::ostream&>(out));
-        out.close();
-        if (!out) throw io_error(prefix + ": writing " + tmp.string() + " failed (disk full?)");
-    } catch (...) {
-        std::filesystem::remove(tmp, ignored);
-        throw;
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ignored);
-        throw io_error(prefix + ": cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
-    }
 }
 
 // --- Part 2: zlib (CRC-32, raw deflate with windowBits -15, as ZIP stores it) ---
