@@ -299,7 +299,7 @@ public:
         std::uint64_t seed = 0;  // of dropout's masks
         // Whether step() must keep the step's gradients for gradients() and
         // last_gradient_norm(). If not, plain SGD (no momentum, no weight decay) with
-        // clip::none has each dense layer (but a projection shortcut) take the step on its
+        // clip::none has each dense layer (and projection shortcut) take the step on its
         // weights in the store of their gradient's GEMM, which leaves only partial sums in
         // their place (docs/performance.md: the time saved); gradients() then throws until a
         // backward() or a step that kept them. Other optimisers and clippings keep them anyway.
