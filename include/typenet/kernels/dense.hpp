@@ -146,9 +146,8 @@ void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* 
     // dw[o, :] = sum_r dz[r, o] x[r, :]: A = dz^T, read down dz's columns; threads take blocks
     // of outputs, so each weight's sum runs over the rows in the same order for any split.
     for_each_part(out, tile::mr, 2, [&](index_range part) {
-        const descent<T> own{step.p ? step.p + part.begin * in : nullptr, step.rate};
         gemm_direct<T, tile, Arch>(part.size(), rows, strided_operand<T>{dz + part.begin, 1, out}, x, in,
-                                   dw + part.begin * in, in, 0, in, own);
+                                   dw + part.begin * in, in, 0, in, step.at(part.begin * in));
     });
 }
 

@@ -6,6 +6,8 @@
 
 #include <typenet/kernels/simd.hpp>
 
+#include <cstddef>
+
 namespace typenet::kernels {
 
 /// Where a kernel applies the plain step p -= rate * g to parameters as it writes their
@@ -14,6 +16,9 @@ template <class T>
 struct descent {
     T* p = nullptr;
     T rate = 0;
+
+    /// The same step for the parameters from `offset` on (a part of the gradient's layout).
+    descent at(std::size_t offset) const noexcept { return {p ? p + offset : nullptr, rate}; }
 
     /// p - rate * g for a scalar or a vector: one rounding exactly when Arch has FMA (madd), so a
     /// value gets the same bits in a vector's lane, in a scalar tail and in a GEMM's store.

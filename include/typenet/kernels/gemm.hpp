@@ -117,8 +117,7 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
                 const std::size_t rows = m / blocks + (b < m % blocks ? 1 : 0);
                 const strided_operand<T> ai{a.data + i0 * a.row_stride + k0 * a.step, a.row_stride, a.step};
                 T* ci = c + i0 * ldc + panel.first_column;
-                descent<T> step{};
-                if (last_block && update.p) step = {update.p + i0 * ldc + panel.first_column, update.rate};
+                const descent<T> step = last_block ? update.at(i0 * ldc + panel.first_column) : descent<T>{};
                 // The sums continue C's from the previous block of the shared dimension (or C's
                 // own values, with accumulate); the init row joins them in the first block.
                 run_tile<T, Arch, tile::mr, tile::nv>(rows, nvec, kc, ai, panel.b, panel.step,
