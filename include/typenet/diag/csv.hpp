@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
-#include <ostream>
 #include <string>
 
 namespace typenet::diag {
@@ -52,10 +51,7 @@ std::string format_csv(const Recorder& rec) {
 /// tn::io_error naming the file when it cannot. Example: examples/gradient_report.cpp
 template <class Recorder>
 void write_csv(const std::filesystem::path& path, const Recorder& rec) {
-    const std::string text = format_csv(rec);
-    typenet::detail::write_file_atomically(path, "typenet: write_csv: " + path.string(), [&](std::ostream& out) {
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    });
+    typenet::detail::write_text_atomically(path, "typenet: write_csv: " + path.string(), format_csv(rec));
 }
 
 }  // namespace typenet::diag

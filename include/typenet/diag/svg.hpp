@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -240,10 +239,7 @@ inline std::string to_svg(const chart& c) {
 
 /// Writes to_svg(c) to `path` atomically; throws tn::io_error naming the file when it cannot.
 inline void write_svg(const std::filesystem::path& path, const chart& c) {
-    const std::string text = to_svg(c);
-    typenet::detail::write_file_atomically(path, "typenet: write_svg: " + path.string(), [&](std::ostream& out) {
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    });
+    typenet::detail::write_text_atomically(path, "typenet: write_svg: " + path.string(), to_svg(c));
 }
 
 }  // namespace typenet::diag

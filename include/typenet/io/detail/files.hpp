@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines read_file and write_file_atomically: whole files in and out, with errors that name the
+// Defines read_file, write_file_atomically and write_text_atomically: whole files in and out, with errors that name the
 // file. Apart from zip.hpp so that diag (charts, tables) writes its files the same way without
 // pulling in zlib.
 #pragma once
@@ -57,6 +57,13 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
         std::filesystem::remove(tmp, ignored);
         throw io_error(prefix + ": cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
     }
+}
+
+// write_file_atomically for text already formed in memory (charts, tables).
+inline void write_text_atomically(const std::filesystem::path& path, const std::string& prefix, const std::string& text) {
+    write_file_atomically(path, prefix, [&](std::ostream& out) {
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    });
 }
 
 }  // namespace typenet::detail
