@@ -70,6 +70,15 @@ struct micro_tile {
                 if (resume && init) acc[i][v] = acc[i][v] + r;
             }
         }
+        // The lines the tile writes at its end (C, or the parameters it steps) are fetched now, so
+        // that its stores do not wait for them after the loop: W1's first dL/dW GEMM (C 800 KB)
+        // 5 % faster, 2 % with the SGD step (docs/performance.md). Not when the tile resumed from
+        // C: it has just read those lines.
+        if (T* target = update.p ? update.p : resume ? nullptr : c)
+#pragma GCC unroll 8
+            for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+                for (std::size_t v = 0; v < NV; ++v) __builtin_prefetch(target + i * ldc + v * w, 1, 3);
         const T* rows[MR];
 #pragma GCC unroll 8
         for (std::size_t i = 0; i < MR; ++i) rows[i] = a.data + i * a.row_stride;
