@@ -70,13 +70,28 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
     for (; o < out; ++o) put(o, dot<T, Arch>(xr, w + o * in, in) + b[o]);
 }
 
-// The GEMM of dense_forward (z = or z += x W^T + b), its rows split over the threads.
+// The GEMM of dense_forward (z = or z += x W^T + b), split over the threads.
 template <class T, std::size_t OutHint, class Arch>
 void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                 rows_callback rows_done, bool accumulate) {
     using tile = gemm_tile<T, Arch, OutHint>;
-    // Threads take blocks of rows; each packs the blocks of W^T it passes (into its own cache:
-    // sharing one packing between threads measured slower, docs/performance.md).
+    // With at least two column panels per thread, threads take panels (all rows each): a thread
+    // packs only its own panels of W^T, which are the rows of W it stepped in the last backward
+    // (dense_backward splits dW by outputs alike), so they are still in its core's cache. The
+    // epilogue then runs as a pass of its own, rows split over the threads. W1 at batch 256 on
+    // two threads: 3-4 % faster (docs/performance.md).
+    const std::size_t threads = current_parts(), panels = (out + tile::panel - 1) / tile::panel;
+    if (threads > 1 && panels >= 2 * threads) {
+        auto nothing = [](std::size_t, std::size_t) {};
+        for_each_part(panels, 1, 1, [&](index_range part) {
+            gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, 0, rows, nothing,
+                                           accumulate, part.begin * tile::panel, part.end * tile::panel);
+        });
+        for_each_part(rows, tile::mr, 2, [&](index_range part) { rows_done(part.begin, part.end); });
+        return;
+    }
+    // Otherwise threads take blocks of rows; each packs every block of W^T it passes (into its
+    // own cache: sharing one packing between threads measured slower, docs/performance.md).
     for_each_part(rows, tile::mr, 2, [&](index_range part) {
         gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, part.begin, part.end,
                                        rows_done, accumulate);

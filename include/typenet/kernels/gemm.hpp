@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace typenet::kernels {
@@ -145,11 +146,14 @@ inline constexpr std::size_t whole_panel_bytes = 256 * 1024;
 /// it (the whole shared dimension or one cache block of it, times one column panel) is packed
 /// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is
 /// called on each block of rows once it is final, while it is still in cache. With accumulate,
-/// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products).
+/// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products). With a
+/// column range, only columns [col_begin, min(col_end, n)) are computed (col_begin a multiple of
+/// Tile::panel), and after_rows means those columns are final.
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T* w, const T* bias, T* c,
                      std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows,
-                     bool accumulate = false) {
+                     bool accumulate = false, std::size_t col_begin = 0, std::size_t col_end = SIZE_MAX) {
+    col_end = std::min(col_end, n);
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     const bool whole = (k + 1) * tile::panel * sizeof(T) <= whole_panel_bytes;
@@ -158,10 +162,10 @@ void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T
     detail::gemm_blocked<T, Tile, Arch>(
         k, depth, a,
         [&](std::size_t k0, std::size_t kc, auto&& f) {
-            for (std::size_t j0 = 0; j0 < n; j0 += tile::panel) {
-                const std::size_t cols = std::min(tile::panel, n - j0), pw = (cols + vw - 1) / vw * vw;
+            for (std::size_t j0 = col_begin; j0 < col_end; j0 += tile::panel) {
+                const std::size_t cols = std::min(tile::panel, col_end - j0), pw = (cols + vw - 1) / vw * vw;
                 pack_transposed_block<T, Arch>(w, k, j0, cols, k0, kc, bias, block);
-                f(detail::b_panel<T>{j0, cols, block + pw, pw, bias ? block : nullptr}, j0 + cols == n);
+                f(detail::b_panel<T>{j0, cols, block + pw, pw, bias ? block : nullptr}, j0 + cols == col_end);
             }
         },
         c, ldc, row_begin, row_end, after_rows, accumulate);

@@ -72,6 +72,12 @@ private:
     parallel_executor* previous_;
 };
 
+/// How many parts for_each_part cuts a large enough range into on this thread: the current
+/// executor's threads, 1 without one.
+[[nodiscard]] inline std::size_t current_parts() noexcept {
+    return detail::current_executor ? detail::current_executor->size() : 1;
+}
+
 /// f(range) over [0, n) cut into one contiguous part per thread of the current executor, each
 /// boundary a multiple of grain; serial (one call with [0, n)) without one, or when n holds
 /// fewer than min_grains grains per thread, where the fork would cost more than it saves.
@@ -79,8 +85,7 @@ private:
 /// for any number of threads.
 template <class F>
 void for_each_part(std::size_t n, std::size_t grain, std::size_t min_grains, F&& f) {
-    parallel_executor* executor = detail::current_executor;
-    const std::size_t parts = executor ? executor->size() : 1;
+    const std::size_t parts = current_parts();
     if (parts < 2 || n < parts * grain * min_grains) {
         f(index_range{0, n});
         return;
@@ -89,7 +94,7 @@ void for_each_part(std::size_t n, std::size_t grain, std::size_t min_grains, F&&
         F& f;
         std::size_t n, parts, grain;
     } c{f, n, parts, grain};
-    executor->run_parts(
+    detail::current_executor->run_parts(
         [](void* p, std::size_t part) {
             auto& ctx = *static_cast<context*>(p);
             const index_range r = split_range(ctx.n, ctx.parts, part, ctx.grain);
