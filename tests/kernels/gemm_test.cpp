@@ -203,11 +203,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
     // y += x W^T + b (a residual projection's shortcut): the streaming path below 4 rows, the
     // GEMM from 4 rows on (the shared dimension packed whole at in = 300, in several cache
     // blocks at in = `blocked`; several column panels at out = 100), and the same bits on 2
-    // threads.
+    // threads, which split by rows, or at out = 300 by column panels (each value added once).
     using tile = k::gemm_tile<T, simd::default_arch>;
     const std::size_t blocked = k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5;
     for (const auto& shape : {std::array<std::size_t, 3>{1, 7, 5}, {3, 300, 100}, {4, 7, 5}, {29, 300, 100},
-                              {64, 33, 48}, {13, blocked, 20}}) {
+                              {64, 33, 48}, {13, blocked, 20}, {64, 33, 300}, {40, blocked, 300}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];
         std::mt19937 g(unsigned(rows * 31 + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
@@ -323,13 +323,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
     // The parallel policy must not change a single bit: forward, dW, db and dx with 2 and 3
     // threads against the serial run, on shapes that split unevenly. At out = 300 the forward
     // has enough column panels for threads to take panels, on every instruction set, with the
-    // epilogue (tanh) in a pass of its own.
+    // epilogue (tanh) in a pass of its own; then the same with the 6 x 4 tile of a 384-wide
+    // layer (AVX-512).
     struct result {
         std::vector<T> z, dw, db, dx;
         bool operator==(const result&) const = default;
     };
     for (const auto& shape :
-         {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}, {64, 70, 300}, {9, 20, 300}}) {
+         {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}, {64, 70, 300}, {40, 20, 300}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];  // clang 14 captures no bindings
         std::mt19937 g(unsigned(rows + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
@@ -351,6 +352,24 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
             BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads) {
                 BOOST_TEST((run() == serial));
             }
+        }
+    }
+    {
+        constexpr std::size_t rows = 64, in = 70, out = 384;
+        std::mt19937 g(7);
+        const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g);
+        auto forward = [&] {
+            std::vector<T> z(rows * out);
+            k::dense_forward<T, in, out>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [&](std::size_t i) {
+                for (std::size_t o = 0; o < out; ++o) z[i * out + o] = std::tanh(z[i * out + o]);
+            });
+            return z;
+        };
+        const auto serial = forward();
+        for (std::size_t threads : {2, 3}) {
+            k::thread_pool pool(threads);
+            const k::parallel_scope scope(&pool);
+            BOOST_TEST_CONTEXT("out " << out << " (its own tile), threads " << threads) { BOOST_TEST((forward() == serial)); }
         }
     }
 }

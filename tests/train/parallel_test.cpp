@@ -24,10 +24,12 @@ namespace {
 
 namespace tn = typenet;
 
-// Wide and deep enough that every GEMM is split (64 rows; 48 and 40 outputs), with each layer
-// kind in it: a fused dense + activation, batch norm, layer norm, dropout, a residual block.
-using mixed = tn::network<tn::input<24>, tn::dense<48, tn::init::he_normal>, tn::relu, tn::batch_norm<>,
-                          tn::residual<tn::dense<48>, tn::tanh, tn::dense<48>>, tn::dropout<std::ratio<1, 5>>,
+// Wide and deep enough that every GEMM is split (64 rows; 300, 48 and 40 outputs), with each
+// layer kind in it: a fused dense + activation, batch norm, layer norm, dropout, a residual
+// block. The 300-wide forwards have enough column panels for threads to take panels, the
+// residual's last one with the shortcut added in its epilogue's pass.
+using mixed = tn::network<tn::input<24>, tn::dense<300, tn::init::he_normal>, tn::relu, tn::batch_norm<>,
+                          tn::residual<tn::dense<48>, tn::tanh, tn::dense<300>>, tn::dropout<std::ratio<1, 5>>,
                           tn::dense<40>, tn::layer_norm<>, tn::gelu, tn::dense<5>>;
 
 using typenet_test::fill;

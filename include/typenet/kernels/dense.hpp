@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the kernels of a dense layer, y = x W^T + b with W stored [out, in] as in PyTorch:
 // the forward pass with a per-row epilogue hook, and the backward pass with a per-row prologue
-// hook (the fusion points: an activation is applied while a row is hot in cache). Both run on
+// hook (the fusion points: an activation is applied while a row is hot in cache; on threads
+// that split a wide forward by columns, in a pass right after the GEMM). Both run on
 // the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead of packing it.
 #pragma once
 
@@ -75,13 +76,13 @@ template <class T, std::size_t OutHint, class Arch>
 void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                 rows_callback rows_done, bool accumulate) {
     using tile = gemm_tile<T, Arch, OutHint>;
-    // With at least two column panels per thread, threads take panels (all rows each): a thread
-    // packs only its own panels of W^T, which are the rows of W it stepped in the last backward
-    // (dense_backward splits dW by outputs alike), so they are still in its core's cache. The
-    // epilogue then runs as a pass of its own, rows split over the threads. W1 at batch 256 on
-    // two threads: 3-4 % faster (docs/performance.md).
+    // With at least two column panels per thread (and rows enough to fork at all), threads take
+    // panels, all rows each: a thread packs only its own panels of W^T, which at W1's shapes are
+    // the rows of W it stepped in the last backward (dense_backward splits dW by outputs), still
+    // in its core's cache. The epilogue then runs as a pass of its own, rows split over the
+    // threads. W1 on two threads: 2-15 % faster at batch 256 (docs/performance.md, "Threads").
     const std::size_t threads = current_parts(), panels = (out + tile::panel - 1) / tile::panel;
-    if (threads > 1 && panels >= 2 * threads) {
+    if (threads > 1 && panels >= 2 * threads && rows >= 2 * threads * tile::mr) {
         auto nothing = [](std::size_t, std::size_t) {};
         for_each_part(panels, 1, 1, [&](index_range part) {
             gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, 0, rows, nothing,

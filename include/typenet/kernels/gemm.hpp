@@ -96,8 +96,8 @@ private:
 
 // The blocked loop nest shared by both drivers: blocks of `depth` rows of the shared dimension,
 // then column panels, then blocks of rows; each tile lives in registers for one block of the
-// shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all of C's columns
-// are final for it. With accumulate, the sums start from C (plus the panel's init row) instead
+// shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all the columns this
+// call computes are final for it. With accumulate, the sums start from C (plus the panel's init row) instead
 // of from the init row alone. With update.p, the last block of the shared dimension steps the
 // parameters there (C's layout) by the final sums instead of storing them (micro_tile).
 template <class T, class Tile, class Arch, class ForEachPanel>
@@ -141,14 +141,13 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
 /// into blocks of the tile's depth.
 inline constexpr std::size_t whole_panel_bytes = 256 * 1024;
 
-/// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and all n
-/// columns: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
+/// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and columns j
+/// in [col_begin, min(col_end, n)), all n by default: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
 /// it (the whole shared dimension or one cache block of it, times one column panel) is packed
 /// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is
 /// called on each block of rows once it is final, while it is still in cache. With accumulate,
-/// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products). With a
-/// column range, only columns [col_begin, min(col_end, n)) are computed (col_begin a multiple of
-/// Tile::panel), and after_rows means those columns are final.
+/// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products). A column
+/// gets the same bits whichever range computes it (threads split the forward this way).
 template <class T, class Tile = gemm_tile<T, simd::default_arch>, class Arch = simd::default_arch>
 void gemm_transposed(std::size_t n, std::size_t k, strided_operand<T> a, const T* w, const T* bias, T* c,
                      std::size_t ldc, std::size_t row_begin, std::size_t row_end, detail::rows_callback after_rows,

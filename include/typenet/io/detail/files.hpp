@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines read_file, write_file_atomically and write_text_atomically: whole files in and out, with errors that name the
-// file. Apart from zip.hpp so that diag (charts, tables) writes its files the same way without
-// pulling in zlib.
+// Defines read_file, write_file_atomically and write_text_atomically: whole files in and out,
+// with errors that name the file. Apart from zip.hpp so that diag (charts, tables) writes its
+// files the same way without pulling in zlib.
 #pragma once
 
 #include <typenet/io/fwd.hpp>

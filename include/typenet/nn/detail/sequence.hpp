@@ -214,8 +214,9 @@ struct sequence {
     // --- passes ---
     // A final epilogue is a per-row hook run on each finished row of the output (a residual
     // block adds its shortcut with one). When the last stage is a dense, or a dense fused with
-    // an activation, the hook runs inside that stage's epilogue while the row is hot; otherwise
-    // it runs in one extra pass over the output after the last stage.
+    // an activation, the hook runs inside that stage's epilogue while the row is hot (on threads
+    // that split a wide forward by columns, in the epilogue's pass after the GEMM); otherwise it
+    // runs in one extra pass over the output after the last stage.
     struct no_final_epilogue {
         void operator()(std::size_t) const noexcept {}
     };
