@@ -96,10 +96,11 @@ private:
 
 // The blocked loop nest shared by both drivers: blocks of `depth` rows of the shared dimension,
 // then column panels, then blocks of rows; each tile lives in registers for one block of the
-// shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all the columns this
-// call computes are final for it. With accumulate, the sums start from C (plus the panel's init row) instead
-// of from the init row alone. With update.p, the last block of the shared dimension steps the
-// parameters there (C's layout) by the final sums instead of storing them (micro_tile).
+// shared dimension. after_rows(i0, i1) runs on each block of rows as soon as all the columns
+// this call computes are final for it. With accumulate, the sums start from C (plus the panel's
+// init row) instead of from the init row alone. With update.p, the last block of the shared
+// dimension steps the parameters there (C's layout) by the final sums instead of storing them
+// (micro_tile).
 template <class T, class Tile, class Arch, class ForEachPanel>
 void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEachPanel&& for_each_panel, T* c,
                   std::size_t ldc, std::size_t row_begin, std::size_t row_end, rows_callback after_rows,
@@ -142,9 +143,10 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
 inline constexpr std::size_t whole_panel_bytes = 256 * 1024;
 
 /// C(i, j) = bias(j) + sum_p A(i, p) W(j, p) for rows i in [row_begin, row_end) and columns j
-/// in [col_begin, min(col_end, n)), all n by default: B = W^T for W row-major [n, k], whose columns are not contiguous, so each block of
-/// it (the whole shared dimension or one cache block of it, times one column panel) is packed
-/// into a per-thread buffer right before the blocks of rows pass it. after_rows(i0, i1) is
+/// in [col_begin, min(col_end, n)), all n by default: B = W^T for W row-major [n, k], whose
+/// columns are not contiguous, so each block of it (the whole shared dimension or one cache
+/// block of it, times one column panel) is packed into a per-thread buffer right before the
+/// blocks of rows pass it. after_rows(i0, i1) is
 /// called on each block of rows once it is final, while it is still in cache. With accumulate,
 /// C(i, j) += bias(j) + sum_p ... (C's values first, then the bias, then the products). A column
 /// gets the same bits whichever range computes it (threads split the forward this way).

@@ -60,7 +60,8 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 }
 
 // write_file_atomically for text already formed in memory (charts, tables).
-inline void write_text_atomically(const std::filesystem::path& path, const std::string& prefix, const std::string& text) {
+inline void write_text_atomically(const std::filesystem::path& path, const std::string& prefix,
+                                  const std::string& text) {
     write_file_atomically(path, prefix, [&](std::ostream& out) {
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
     });
