@@ -81,8 +81,8 @@ void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T
     // the rows of W it stepped in the last backward (dense_backward splits dW by outputs), still
     // in its core's cache. The epilogue then runs as a pass of its own, rows split over the
     // threads. W1 on two threads: 2-15 % faster at batch 256 (docs/performance.md, "Threads").
-    const std::size_t threads = current_parts(), panels = (out + tile::panel - 1) / tile::panel;
-    if (threads > 1 && panels >= 2 * threads && rows >= 2 * threads * tile::mr) {
+    const std::size_t panels = (out + tile::panel - 1) / tile::panel;
+    if (panels >= 2 * current_parts() && splits(rows, tile::mr, 2)) {
         auto nothing = [](std::size_t, std::size_t) {};
         for_each_part(panels, 1, 1, [&](index_range part) {
             gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, 0, rows, nothing,

@@ -78,6 +78,13 @@ private:
     return detail::current_executor ? detail::current_executor->size() : 1;
 }
 
+/// Whether for_each_part(n, grain, min_grains, f) forks: a current executor of two or more
+/// threads, and at least min_grains grains of n per thread.
+[[nodiscard]] inline bool splits(std::size_t n, std::size_t grain, std::size_t min_grains) noexcept {
+    const std::size_t parts = current_parts();
+    return parts >= 2 && n >= parts * grain * min_grains;
+}
+
 /// f(range) over [0, n) cut into one contiguous part per thread of the current executor, each
 /// boundary a multiple of grain; serial (one call with [0, n)) without one, or when n holds
 /// fewer than min_grains grains per thread, where the fork would cost more than it saves.
@@ -85,11 +92,11 @@ private:
 /// for any number of threads.
 template <class F>
 void for_each_part(std::size_t n, std::size_t grain, std::size_t min_grains, F&& f) {
-    const std::size_t parts = current_parts();
-    if (parts < 2 || n < parts * grain * min_grains) {
+    if (!splits(n, grain, min_grains)) {
         f(index_range{0, n});
         return;
     }
+    const std::size_t parts = current_parts();
     struct context {
         F& f;
         std::size_t n, parts, grain;
