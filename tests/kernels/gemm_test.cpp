@@ -149,6 +149,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_exact_sums_past_one_cache_bloc
     check_dense<T>(tile::depth + 7, 17, 9);                              // dW: two blocks of rows
     check_dense<T>(64, 784, 10);                                         // the workloads' shapes
     check_dense<T>(32, 64, 64);
+    check_dense<T>(64, 784, 256);  // weights first (z^T = W x^T): a batch small against the layer
+    check_dense<T>(20, 100, 300);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_with_compile_time_tiles_match_exact_sums, T, value_types) {
@@ -203,11 +205,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
     // y += x W^T + b (a residual projection's shortcut): the streaming path below 4 rows, the
     // GEMM from 4 rows on (the shared dimension packed whole at in = 300, in several cache
     // blocks at in = `blocked`; several column panels at out = 100), and the same bits on 2
-    // threads, which split by rows, or at out = 300 by column panels (each value added once).
+    // threads, which split by rows, or at out = 200 and 300 by column panels (each value added
+    // once); the last shape runs weights first (z^T = W x^T, dense.hpp).
     using tile = k::gemm_tile<T, simd::default_arch>;
     const std::size_t blocked = k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5;
     for (const auto& shape : {std::array<std::size_t, 3>{1, 7, 5}, {3, 300, 100}, {4, 7, 5}, {29, 300, 100},
-                              {64, 33, 48}, {13, blocked, 20}, {64, 33, 300}, {40, blocked, 300}}) {
+                              {64, 33, 48}, {13, blocked, 20}, {64, 33, 300}, {180, blocked, 200}, {40, blocked, 300}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];
         std::mt19937 g(unsigned(rows * 31 + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
@@ -235,6 +238,62 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
             BOOST_TEST((threaded == y));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(weights_first_gives_the_bits_of_the_usual_layout, T, value_types) {
+    // A batch small against its layer runs as z^T = W x^T, then z^T transposed (dense.hpp). It
+    // must give the bits gemm_transposed gives in z's own layout, with and without accumulate,
+    // on 1, 2 and 3 threads: batches of whole four-vector panels (the 6 x 4 tile under AVX-512)
+    // and not, one vector of rows (or the fewest the GEMM takes) and one plus an edge, in kept
+    // whole and in cache blocks.
+    using arch = simd::default_arch;
+    using tile = k::gemm_tile<T, arch>;
+    const std::size_t vw = std::max(simd::width_v<T>, k::dense_packing_min_rows);  // (2 doubles with SSE2)
+    const std::size_t blocked = k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5;
+    for (const auto& shape : {std::array<std::size_t, 3>{64, 784, 256}, {vw, 100, 300}, {vw + 3, 100, 300},
+                              {29, blocked, 200}}) {
+        const std::size_t rows = shape[0], in = shape[1], out = shape[2];
+        BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", " << sizeof(T) * 8 << "-bit") {
+            BOOST_REQUIRE((k::detail::weights_first<T, arch>(in, out, rows)));
+            std::mt19937 g(unsigned(rows * 31 + in + out));
+            const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
+                       y0 = random_values<T>(rows * out, g);
+            std::vector<T> z_usual(rows * out), y_usual = y0;
+            const k::strided_operand<T> a{x.data(), in, 1};
+            k::gemm_transposed<T, tile>(out, in, a, w.data(), b.data(), z_usual.data(), out, 0, rows, {});
+            k::gemm_transposed<T, tile>(out, in, a, w.data(), b.data(), y_usual.data(), out, 0, rows, {}, true);
+            for (std::size_t threads : {1, 2, 3}) {
+                k::thread_pool pool(threads);
+                const k::parallel_scope scope(threads > 1 ? &pool : nullptr);
+                std::vector<T> z(rows * out, T(-7)), y = y0;
+                std::vector<int> epilogues(rows);
+                k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [&](std::size_t r) { ++epilogues[r]; });
+                k::dense_forward_add<T>(in, out, w.data(), b.data(), x.data(), y.data(), rows);
+                BOOST_TEST_CONTEXT("threads " << threads) {
+                    BOOST_TEST((z == z_usual));
+                    BOOST_TEST((y == y_usual));
+                    BOOST_TEST((epilogues == std::vector<int>(rows, 1)));
+                }
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(transpose_covers_every_edge, T, value_types) {
+    // dst(j, i) = src(i, j) through whole register blocks and element-wise edges, with strides
+    // wider than the rows; nothing outside the m x n result is written.
+    constexpr std::size_t vw = simd::width_v<T>;
+    for (std::size_t m : {std::size_t{1}, vw - 1, vw, vw + 1, 2 * vw + 3})
+        for (std::size_t n : {std::size_t{1}, vw, vw + 2, 3 * vw - 1}) {
+            const std::size_t lds = n + 3, ldd = m + 2;
+            std::vector<T> src(m * lds), dst(n * ldd, T(-1));
+            for (std::size_t i = 0; i < src.size(); ++i) src[i] = T(i);
+            k::transpose<T>(m, n, src.data(), lds, dst.data(), ldd);
+            bool exact = true;
+            for (std::size_t j = 0; j < n; ++j)
+                for (std::size_t i = 0; i < ldd; ++i) exact = exact && dst[j * ldd + i] == (i < m ? src[i * lds + j] : T(-1));
+            BOOST_TEST_CONTEXT("m " << m << ", n " << n) { BOOST_TEST(exact); }
+        }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_types) {

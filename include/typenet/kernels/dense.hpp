@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the kernels of a dense layer, y = x W^T + b with W stored [out, in] as in PyTorch:
 // the forward pass with a per-row epilogue hook, and the backward pass with a per-row prologue
-// hook (the fusion points: an activation is applied while a row is hot in cache; on threads
-// that split a wide forward by columns, in a pass right after the GEMM). Both run on
-// the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead of packing it.
+// hook (the fusion points: an activation is applied while a row is hot in cache; in a pass
+// right after the GEMM when the forward runs as z^T = W x^T or threads split it by columns).
+// Both run on the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead
+// of packing it, and one over a batch small against the layer packs x^T instead of W^T.
 #pragma once
 
 #include <typenet/kernels/descent.hpp>
@@ -71,10 +72,60 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
     for (; o < out; ++o) put(o, dot<T, Arch>(xr, w + o * in, in) + b[o]);
 }
 
+// The caller's scratch holding z^T while dense_gemm_weights_first runs.
+struct transposed_output;
+
+// Whether the forward runs as z^T = W x^T: that packs x^T (rows x in values) instead of W^T
+// (out x in), and writes z twice more (z^T's starting values, then z from z^T). It pays for a
+// batch of at least one vector that is small against the layer: W1's first layer at batch 64
+// (784 -> 256) runs 15 % faster on the Intel Xeon (docs/performance.md, "Weights first").
+template <class T, class Arch>
+bool weights_first(std::size_t in, std::size_t out, std::size_t rows) noexcept {
+    return rows >= simd::width_v<T, Arch> && rows < out && (out - rows) * in > 2 * rows * out;
+}
+
+// z = or z += x W^T + b as z^T = W x^T, then z^T transposed into z: W is the GEMM's A, read in
+// place, and x stands where gemm_transposed expects W. z^T starts from b (z + b with
+// accumulate) and each element then takes the same products in the same order as in
+// gemm_transposed's own layout, so the result has the same bits either way. Threads take rows
+// of W (those they stepped in the last backward, as with column panels), then rows of z.
+template <class T, class Arch>
+void dense_gemm_weights_first(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z,
+                              std::size_t rows, rows_callback rows_done, bool accumulate) {
+    constexpr std::size_t vw = simd::width_v<T, Arch>;
+    using four_wide = gemm_tile<T, Arch, 4 * vw>;  // the tile gemm_tile picks for a batch of whole panels
+    using general = gemm_tile<T, Arch>;
+    const bool whole_panels = rows % four_wide::panel == 0;
+    T* zt = scratch<T, transposed_output>(out * rows);
+    for_each_part(out, whole_panels ? four_wide::mr : general::mr, 2, [&](index_range part) {
+        T* const zt_part = zt + part.begin * rows;
+        if (accumulate) transpose<T, Arch>(rows, part.size(), z + part.begin, out, zt_part, rows);
+        for (std::size_t o = part.begin; o < part.end; ++o) {
+            T* const row = zt + o * rows;
+            for (std::size_t r = 0; r < rows; ++r) row[r] = accumulate ? row[r] + b[o] : b[o];
+        }
+        const strided_operand<T> a{w, in, 1};
+        if (whole_panels)
+            gemm_transposed<T, four_wide, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
+        else
+            gemm_transposed<T, general, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
+    });
+    // A vector of rows at a time, so the epilogue finds them in L1.
+    for_each_part(rows, vw, 1, [&](index_range part) {
+        for (std::size_t r0 = part.begin; r0 < part.end; r0 += vw) {
+            const std::size_t r1 = std::min(r0 + vw, part.end);
+            transpose<T, Arch>(out, r1 - r0, zt + r0, rows, z + r0 * out, out);
+            rows_done(r0, r1);
+        }
+    });
+}
+
 // The GEMM of dense_forward (z = or z += x W^T + b), split over the threads.
 template <class T, std::size_t OutHint, class Arch>
 void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                 rows_callback rows_done, bool accumulate) {
+    if (weights_first<T, Arch>(in, out, rows))
+        return dense_gemm_weights_first<T, Arch>(in, out, w, b, x, z, rows, rows_done, accumulate);
     using tile = gemm_tile<T, Arch, OutHint>;
     // With at least two column panels per thread (and rows enough to fork at all), threads take
     // panels, all rows each: a thread packs only its own panels of W^T, which at W1's shapes are
@@ -83,9 +134,8 @@ void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T
     // threads. W1 on two threads: 2-15 % faster at batch 256 (docs/performance.md, "Threads").
     const std::size_t panels = (out + tile::panel - 1) / tile::panel;
     if (panels >= 2 * current_parts() && splits(rows, tile::mr, 2)) {
-        auto nothing = [](std::size_t, std::size_t) {};
         for_each_part(panels, 1, 1, [&](index_range part) {
-            gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, 0, rows, nothing,
+            gemm_transposed<T, tile, Arch>(out, in, strided_operand<T>{x, in, 1}, w, b, z, out, 0, rows, {},
                                            accumulate, part.begin * tile::panel, part.end * tile::panel);
         });
         for_each_part(rows, tile::mr, 2, [&](index_range part) { rows_done(part.begin, part.end); });
@@ -135,8 +185,7 @@ void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, 
         for (std::size_t r = 0; r < rows; ++r) detail::dense_row<T, Arch>(in, out, w, b, x + r * in, y + r * out, true);
         return;
     }
-    auto nothing = [](std::size_t, std::size_t) {};
-    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, y, rows, nothing, true);
+    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, y, rows, {}, true);
 }
 
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's

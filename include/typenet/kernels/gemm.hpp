@@ -35,8 +35,9 @@ void run_tile(std::size_t rows, std::size_t nvec, const Args&... args) {
 
 // Per-thread scratch for packed operands: grows to the largest request and is then reused, so
 // steady-state training allocates nothing. Kernels use it as leaves: an epilogue running while
-// a packed operand is in use must not call a packing kernel itself.
-template <class T>
+// a packed operand is in use must not call a packing kernel itself. A Purpose other than void
+// gets an area of its own (a buffer that lives across the packing calls of one kernel).
+template <class T, class Purpose = void>
 T* scratch(std::size_t n) {
     thread_local std::vector<T> area;
     if (area.size() < n) area.resize(n);
@@ -44,6 +45,22 @@ T* scratch(std::size_t n) {
 }
 
 }  // namespace detail
+
+/// dst(j, i) = src(i, j) for i < m and j < n: row i of src at src + i * lds, row j of dst at
+/// dst + j * ldd. Square blocks of whole vectors are transposed in registers, the edges
+/// element-wise.
+template <class T, class Arch = simd::default_arch>
+void transpose(std::size_t m, std::size_t n, const T* src, std::size_t lds, T* dst, std::size_t ldd) noexcept {
+    constexpr std::size_t vw = simd::width_v<T, Arch>;
+    const std::size_t m_full = m / vw * vw, n_full = n / vw * vw;
+    for (std::size_t i = 0; i < m_full; i += vw) {
+        for (std::size_t j = 0; j < n_full; j += vw) simd::transpose_block<T, Arch>(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+        for (std::size_t j = n_full; j < n; ++j)
+            for (std::size_t l = 0; l < vw; ++l) dst[j * ldd + i + l] = src[(i + l) * lds + j];
+    }
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = m_full; i < m; ++i) dst[j * ldd + i] = src[i * lds + j];
+}
 
 /// Packs the block of B = W^T with rows [k0, k0 + kc) and columns [j0, j0 + cols), for W
 /// row-major [n, k] (a dense layer's [out, in] weights), into dst: row 0 holds the bias (zeros
@@ -53,18 +70,12 @@ template <class T, class Arch = simd::default_arch>
 void pack_transposed_block(const T* w, std::size_t k, std::size_t j0, std::size_t cols, std::size_t k0, std::size_t kc,
                            const T* bias, T* dst) noexcept {
     constexpr std::size_t vw = simd::width_v<T, Arch>;
-    const std::size_t pw = (cols + vw - 1) / vw * vw, full = cols / vw * vw, kc_full = kc / vw * vw;
+    const std::size_t pw = (cols + vw - 1) / vw * vw;
     for (std::size_t jj = 0; jj < pw; ++jj) dst[jj] = (bias && jj < cols) ? bias[j0 + jj] : T(0);
     dst += pw;
-    // Square blocks of whole vectors are transposed in registers, the edges element-wise.
-    for (std::size_t jj = 0; jj < full; jj += vw) {
-        const T* src = w + (j0 + jj) * k + k0;
-        for (std::size_t p = 0; p < kc_full; p += vw) simd::transpose_block<T, Arch>(src + p, k, dst + p * pw + jj, pw);
-        for (std::size_t p = kc_full; p < kc; ++p)
-            for (std::size_t l = 0; l < vw; ++l) dst[p * pw + jj + l] = src[l * k + p];
-    }
+    transpose<T, Arch>(cols, kc, w + j0 * k + k0, k, dst, pw);
     for (std::size_t p = 0; p < kc; ++p)
-        for (std::size_t jj = full; jj < pw; ++jj) dst[p * pw + jj] = jj < cols ? w[(j0 + jj) * k + k0 + p] : T(0);
+        for (std::size_t jj = cols; jj < pw; ++jj) dst[p * pw + jj] = T(0);
 }
 
 namespace detail {
@@ -81,9 +92,11 @@ struct b_panel {
 
 // A reference to a callable taking (i0, i1), by pointer: the drivers below take the epilogue
 // through it, so they are instantiated once per (T, Tile, Arch) and not once per layer (each
-// layer's epilogue is a lambda of its own type). One indirect call per block of rows.
+// layer's epilogue is a lambda of its own type). One indirect call per block of rows. A default
+// rows_callback does nothing (a GEMM with no epilogue).
 class rows_callback {
 public:
+    rows_callback() noexcept : context_(nullptr), call_([](void*, std::size_t, std::size_t) {}) {}
     template <class F>
     rows_callback(F& f) noexcept  // NOLINT: converts from any callable, like std::function_ref
         : context_(static_cast<void*>(&f)), call_([](void* c, std::size_t i0, std::size_t i1) { (*static_cast<F*>(c))(i0, i1); }) {}
@@ -184,7 +197,6 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
     const std::size_t full_end = col_begin + (col_end - col_begin) / vw * vw, tail = col_end - full_end;
-    auto nothing = [](std::size_t, std::size_t) {};
     T* strip = nullptr;
     if (tail > 0) {
         strip = detail::scratch<T>(k * vw);
@@ -200,7 +212,7 @@ void gemm_direct(std::size_t m, std::size_t k, strided_operand<T> a, const T* b,
             }
             if (tail > 0) f(detail::b_panel<T>{full_end, tail, strip + k0 * vw, vw, nullptr}, true);
         },
-        c, ldc, 0, m, nothing, false, update);
+        c, ldc, 0, m, {}, false, update);
 }
 
 /// C[m x n] = A[m x k] * B[k x n]; all row-major and contiguous; C must not alias A or B.
