@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: BSL-1.0
 // Checks that tn::trainer's steady state allocates nothing (typenet/train/trainer.hpp): every
 // global operator new and delete of this executable is replaced by a counting one; after two
-// warm-up steps, five steps (and five backward passes, and smaller batches) allocate nothing.
+// warm-up steps, five steps (and five backward passes, and smaller batches) allocate nothing;
+// also on the paths W1 takes: plain SGD stepping in the dL/dW kernels, a forward run weights
+// first (z^T = W x^T, whose z^T lives in scratch), and two threads.
 #include <typenet/typenet.hpp>
 #include <typenet/diag.hpp>
+#include <typenet/parallel.hpp>
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -143,6 +147,30 @@ BOOST_AUTO_TEST_CASE(steady_state_with_diagnostics_and_nan_guard_allocates_nothi
     (void)fit.diagnostics().history().back();
     BOOST_TEST(allocations.load() == before);
     BOOST_TEST(fit.diagnostics().history().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(kernel_steps_weights_first_and_threads_allocate_nothing) {
+    // 100 -> 300 at 16 and 32 rows runs weights first (kernels/dense.hpp); plain SGD without
+    // clipping takes the weights' step in the dL/dW kernels.
+    using wide = tn::network<tn::input<100>, tn::dense<300>, tn::relu, tn::dense<10>>;
+    static_assert(tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::none>::fused_update);
+    tn::batch<float, 100> x(32), small(16);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 11) * 0.1f - 0.5f;
+    std::copy_n(x.data(), small.size(), small.data());
+    std::vector<std::int32_t> y(32);
+    for (std::size_t r = 0; r < y.size(); ++r) y[r] = static_cast<std::int32_t>(r % 10);
+    const std::vector<std::int32_t> small_y(y.begin(), y.begin() + 16);
+    for (const std::size_t threads : {1, 2}) {
+        BOOST_TEST_CONTEXT("threads " << threads) {
+            wide m{tn::seed{4}};
+            tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::none, tn::parallel> fit{
+                m, {.optimiser = {.learning_rate = 0.01}, .parallel = {.threads = threads}}};
+            fit.step(x, y);
+            fit.step(x, y);
+            BOOST_TEST(allocations_in(fit, x, y, true) == 0u);
+            BOOST_TEST(allocations_in(fit, small, small_y, true) == 0u);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
