@@ -8,7 +8,7 @@
 #include <typenet/core/storage.hpp>
 #include <typenet/diag/level.hpp>
 #include <typenet/expr/reduce.hpp>
-#include <typenet/train/detail/layer_table.hpp>
+#include <typenet/nn/detail/layer_table.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -8,14 +8,14 @@
 #include <typenet/core/storage.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/expr/reduce.hpp>
-#include <typenet/nn/clip/none.hpp>
-#include <typenet/nn/loss/detail.hpp>
-#include <typenet/nn/network.hpp>
-#include <typenet/nn/optim/sgd.hpp>
 #include <typenet/kernels/descent.hpp>
 #include <typenet/kernels/parallel.hpp>
 #include <typenet/kernels/simd.hpp>
-#include <typenet/train/detail/layer_table.hpp>
+#include <typenet/nn/clip/none.hpp>
+#include <typenet/nn/detail/layer_table.hpp>
+#include <typenet/nn/loss/detail.hpp>
+#include <typenet/nn/network.hpp>
+#include <typenet/nn/optim/sgd.hpp>
 #include <typenet/train/nan_guard.hpp>
 
 #include <algorithm>
