@@ -13,10 +13,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace k = typenet::kernels;
@@ -243,15 +245,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dense_forward_add_adds_into_y, T, value_types) {
 BOOST_AUTO_TEST_CASE_TEMPLATE(weights_first_gives_the_bits_of_the_usual_layout, T, value_types) {
     // A batch small against its layer runs as z^T = W x^T, then z^T transposed (dense.hpp). It
     // must give the bits gemm_transposed gives in z's own layout, with and without accumulate,
-    // on 1, 2 and 3 threads: batches of whole four-vector panels (the 6 x 4 tile under AVX-512)
-    // and not, one vector of rows (or the fewest the GEMM takes) and one plus an edge, in kept
+    // on 1, 2 and 3 threads, with each row final when its epilogue runs: batches of whole
+    // four-vector panels (the 6 x 4 tile under AVX-512) and not, one vector of rows (or the
+    // fewest the GEMM takes), one plus an edge, and more than a panel plus an edge; in kept
     // whole and in cache blocks.
     using arch = simd::default_arch;
     using tile = k::gemm_tile<T, arch>;
     const std::size_t vw = std::max(simd::width_v<T>, k::dense_packing_min_rows);  // (2 doubles with SSE2)
     const std::size_t blocked = k::whole_panel_bytes / (tile::panel * sizeof(T)) + 5;
     for (const auto& shape : {std::array<std::size_t, 3>{64, 784, 256}, {vw, 100, 300}, {vw + 3, 100, 300},
-                              {29, blocked, 200}}) {
+                              {tile::panel + 5, 300, 600}, {29, blocked, 200}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];
         BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", " << sizeof(T) * 8 << "-bit") {
             BOOST_REQUIRE((k::detail::weights_first<T, arch>(in, out, rows)));
@@ -266,17 +269,34 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(weights_first_gives_the_bits_of_the_usual_layout, 
                 k::thread_pool pool(threads);
                 const k::parallel_scope scope(threads > 1 ? &pool : nullptr);
                 std::vector<T> z(rows * out, T(-7)), y = y0;
-                std::vector<int> epilogues(rows);
-                k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [&](std::size_t r) { ++epilogues[r]; });
+                std::vector<int> epilogues(rows), final_rows(rows);
+                k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [&](std::size_t r) {
+                    ++epilogues[r];
+                    final_rows[r] = std::equal(z.begin() + std::ptrdiff_t(r * out), z.begin() + std::ptrdiff_t((r + 1) * out),
+                                               z_usual.begin() + std::ptrdiff_t(r * out));
+                });
                 k::dense_forward_add<T>(in, out, w.data(), b.data(), x.data(), y.data(), rows);
                 BOOST_TEST_CONTEXT("threads " << threads) {
                     BOOST_TEST((z == z_usual));
                     BOOST_TEST((y == y_usual));
                     BOOST_TEST((epilogues == std::vector<int>(rows, 1)));
+                    BOOST_TEST((final_rows == std::vector<int>(rows, 1)));
                 }
             }
         }
     }
+    // The path is taken, not only allowed: z^T's scratch (only this path asks for it) exists
+    // after a forward on a fresh thread, and not before.
+    bool before = true, after = false;
+    std::thread([&] {
+        const std::size_t rows = 64, in = 784, out = 256;
+        std::vector<T> w(out * in, T(1)), b(out), x(rows * in), z(rows * out);
+        before = k::detail::scratch<T, k::detail::transposed_output>(0) != nullptr;
+        k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), z.data(), rows, [](std::size_t) {});
+        after = k::detail::scratch<T, k::detail::transposed_output>(0) != nullptr;
+    }).join();
+    BOOST_TEST(!before);
+    BOOST_TEST(after);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(transpose_covers_every_edge, T, value_types) {

@@ -154,6 +154,8 @@ BOOST_AUTO_TEST_CASE(kernel_steps_weights_first_and_threads_allocate_nothing) {
     // clipping takes the weights' step in the dL/dW kernels.
     using wide = tn::network<tn::input<100>, tn::dense<300>, tn::relu, tn::dense<10>>;
     static_assert(tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::none>::fused_update);
+    static_assert(tn::kernels::detail::weights_first<float, tn::simd::default_arch>(100, 300, 16) &&
+                  tn::kernels::detail::weights_first<float, tn::simd::default_arch>(100, 300, 32));
     tn::batch<float, 100> x(32), small(16);
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 11) * 0.1f - 0.5f;
     std::copy_n(x.data(), small.size(), small.data());

@@ -80,7 +80,7 @@ struct transposed_output;
 // batch of at least one vector that is small against the layer: W1's first layer at batch 64
 // (784 -> 256) runs 15 % faster on the Intel Xeon (docs/performance.md, "Weights first").
 template <class T, class Arch>
-bool weights_first(std::size_t in, std::size_t out, std::size_t rows) noexcept {
+constexpr bool weights_first(std::size_t in, std::size_t out, std::size_t rows) noexcept {
     return rows >= simd::width_v<T, Arch> && rows < out && (out - rows) * in > 2 * rows * out;
 }
 
@@ -88,16 +88,17 @@ bool weights_first(std::size_t in, std::size_t out, std::size_t rows) noexcept {
 // place, and x stands where gemm_transposed expects W. z^T starts from b (z + b with
 // accumulate) and each element then takes the same products in the same order as in
 // gemm_transposed's own layout, so the result has the same bits either way. Threads take rows
-// of W (those they stepped in the last backward, as with column panels), then rows of z.
-template <class T, class Arch>
+// of W, cut where dense_backward cuts dW (InHint's tile), so each takes the rows it stepped in
+// the last backward; then rows of z. z^T is in the calling thread's scratch, which the pool's
+// threads share until this returns.
+template <class T, std::size_t InHint, class Arch>
 void dense_gemm_weights_first(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z,
                               std::size_t rows, rows_callback rows_done, bool accumulate) {
     constexpr std::size_t vw = simd::width_v<T, Arch>;
-    using four_wide = gemm_tile<T, Arch, 4 * vw>;  // the tile gemm_tile picks for a batch of whole panels
+    using batch_tile = gemm_tile<T, Arch, 4 * vw>;  // the tile gemm_tile picks for a batch of whole panels
     using general = gemm_tile<T, Arch>;
-    const bool whole_panels = rows % four_wide::panel == 0;
     T* zt = scratch<T, transposed_output>(out * rows);
-    for_each_part(out, whole_panels ? four_wide::mr : general::mr, 2, [&](index_range part) {
+    for_each_part(out, gemm_tile<T, Arch, InHint>::mr, 2, [&](index_range part) {
         T* const zt_part = zt + part.begin * rows;
         if (accumulate) transpose<T, Arch>(rows, part.size(), z + part.begin, out, zt_part, rows);
         for (std::size_t o = part.begin; o < part.end; ++o) {
@@ -105,10 +106,13 @@ void dense_gemm_weights_first(std::size_t in, std::size_t out, const T* w, const
             for (std::size_t r = 0; r < rows; ++r) row[r] = accumulate ? row[r] + b[o] : b[o];
         }
         const strided_operand<T> a{w, in, 1};
-        if (whole_panels)
-            gemm_transposed<T, four_wide, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
-        else
-            gemm_transposed<T, general, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
+        if constexpr (batch_tile::four_wide) {  // AVX-512: 6 x 4 vectors for whole panels, else 8 x 3
+            if (rows % batch_tile::panel == 0) {
+                gemm_transposed<T, batch_tile, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
+                return;
+            }
+        }
+        gemm_transposed<T, general, Arch>(rows, in, a, x, nullptr, zt, rows, part.begin, part.end, {}, true);
     });
     // A vector of rows at a time, so the epilogue finds them in L1.
     for_each_part(rows, vw, 1, [&](index_range part) {
@@ -121,11 +125,11 @@ void dense_gemm_weights_first(std::size_t in, std::size_t out, const T* w, const
 }
 
 // The GEMM of dense_forward (z = or z += x W^T + b), split over the threads.
-template <class T, std::size_t OutHint, class Arch>
+template <class T, std::size_t InHint, std::size_t OutHint, class Arch>
 void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                 rows_callback rows_done, bool accumulate) {
     if (weights_first<T, Arch>(in, out, rows))
-        return dense_gemm_weights_first<T, Arch>(in, out, w, b, x, z, rows, rows_done, accumulate);
+        return dense_gemm_weights_first<T, InHint, Arch>(in, out, w, b, x, z, rows, rows_done, accumulate);
     using tile = gemm_tile<T, Arch, OutHint>;
     // With at least two column panels per thread (and rows enough to fork at all), threads take
     // panels, all rows each: a thread packs only its own panels of W^T, which at W1's shapes are
@@ -157,8 +161,8 @@ inline constexpr std::size_t dense_packing_min_rows = 4;
 
 /// z[r, o] = b[o] + sum_i x[r, i] w[o, i] for each row r, then epilogue(r) on each finished row.
 /// Under a parallel_scope the epilogue runs on the pool's threads, each on its own rows, so it
-/// must only touch row r; and it must not call a GEMM kernel itself (the packed block of W^T it
-/// runs beside is in the thread's scratch).
+/// must only touch row r; and it must not call a GEMM kernel itself (the packed operand it runs
+/// beside, or the z^T of a forward run weights first, is in scratch that such a call reuses).
 /// InHint and OutHint are in and out when known at compile time (0 otherwise): they choose the
 /// register tiles (gemm_tile), never the result.
 template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch, class Epilogue>
@@ -174,7 +178,7 @@ void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, cons
     auto rows_done = [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r) epilogue(r);
     };
-    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, z, rows, rows_done, false);
+    detail::dense_gemm<T, InHint, OutHint, Arch>(in, out, w, b, x, z, rows, rows_done, false);
 }
 
 /// y[r, o] += b[o] + sum_i x[r, i] w[o, i]: a dense layer added into y (a residual block's
@@ -185,7 +189,7 @@ void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, 
         for (std::size_t r = 0; r < rows; ++r) detail::dense_row<T, Arch>(in, out, w, b, x + r * in, y + r * out, true);
         return;
     }
-    detail::dense_gemm<T, OutHint, Arch>(in, out, w, b, x, y, rows, {}, true);
+    detail::dense_gemm<T, 0, OutHint, Arch>(in, out, w, b, x, y, rows, {}, true);
 }
 
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's

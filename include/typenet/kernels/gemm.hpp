@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the blocked GEMM drivers around the micro-kernel (gemm_microkernel.hpp): one for a B
 // read in place (rows of B contiguous: dX = dZ W, dW = dZ^T X, matmul) and one for B = W^T
-// (the forward z = x W^T + b), packed one column panel at a time (over the whole shared
-// dimension when it fits in L2, else one cache block of it at a time), with a hook on every
-// finished block of rows so an epilogue runs while the rows are hot.
+// (the forward z = x W^T + b, or z^T = W x^T with x in W's place), packed one column panel at
+// a time (over the whole shared dimension when it fits in L2, else one cache block of it at a
+// time), with a hook on every finished block of rows so an epilogue runs while the rows are hot.
 #pragma once
 
 #include <typenet/kernels/descent.hpp>
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace typenet::kernels {
@@ -36,7 +37,9 @@ void run_tile(std::size_t rows, std::size_t nvec, const Args&... args) {
 // Per-thread scratch for packed operands: grows to the largest request and is then reused, so
 // steady-state training allocates nothing. Kernels use it as leaves: an epilogue running while
 // a packed operand is in use must not call a packing kernel itself. A Purpose other than void
-// gets an area of its own (a buffer that lives across the packing calls of one kernel).
+// gets an area of its own: a buffer that lives across the packing calls of one kernel, which
+// the pool's threads may share while it runs, so it must not be asked for again until the
+// kernel returns.
 template <class T, class Purpose = void>
 T* scratch(std::size_t n) {
     thread_local std::vector<T> area;
@@ -54,7 +57,8 @@ void transpose(std::size_t m, std::size_t n, const T* src, std::size_t lds, T* d
     constexpr std::size_t vw = simd::width_v<T, Arch>;
     const std::size_t m_full = m / vw * vw, n_full = n / vw * vw;
     for (std::size_t i = 0; i < m_full; i += vw) {
-        for (std::size_t j = 0; j < n_full; j += vw) simd::transpose_block<T, Arch>(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+        for (std::size_t j = 0; j < n_full; j += vw)
+            simd::transpose_block<T, Arch>(src + i * lds + j, lds, dst + j * ldd + i, ldd);
         for (std::size_t j = n_full; j < n; ++j)
             for (std::size_t l = 0; l < vw; ++l) dst[j * ldd + i + l] = src[(i + l) * lds + j];
     }
@@ -98,6 +102,7 @@ class rows_callback {
 public:
     rows_callback() noexcept : context_(nullptr), call_([](void*, std::size_t, std::size_t) {}) {}
     template <class F>
+        requires(!std::is_same_v<std::remove_cv_t<F>, rows_callback>)  // copies stay copies
     rows_callback(F& f) noexcept  // NOLINT: converts from any callable, like std::function_ref
         : context_(static_cast<void*>(&f)), call_([](void* c, std::size_t i0, std::size_t i1) { (*static_cast<F*>(c))(i0, i1); }) {}
     void operator()(std::size_t i0, std::size_t i1) const { call_(context_, i0, i1); }
@@ -221,11 +226,15 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b, T
     gemm_direct<T, gemm_tile<T, Arch>, Arch>(m, k, strided_operand<T>{a, k, 1}, b, n, c, n, 0, n);
 }
 
-/// out[n x m] = in[m x n] transposed.
+/// out[n x m] = in[m x n] transposed: for any value type, through registers for float and double.
 template <class T>
 void transpose(std::size_t m, std::size_t n, const T* in, T* out) noexcept {
-    for (std::size_t i = 0; i < m; ++i)
-        for (std::size_t j = 0; j < n; ++j) out[j * m + i] = in[i * n + j];
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        transpose<T, simd::default_arch>(m, n, in, n, out, m);
+    } else {
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) out[j * m + i] = in[i * n + j];
+    }
 }
 
 }  // namespace typenet::kernels

@@ -9,7 +9,6 @@
 #include <typenet/nn/gradient_flow_prediction.hpp>
 
 #include <cstddef>
-#include <type_traits>
 #include <utility>
 
 namespace typenet {
