@@ -50,6 +50,18 @@ struct check_predictable {
     static constexpr bool value = true;
 };
 
+// The sum of count.template operator()<B>() over Seq's bound layers B (an array and a loop: flat
+// for any number of layers).
+template <class Seq, class Count>
+constexpr std::size_t sum_over_layers(Count count) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        const std::size_t counts[] = {count.template operator()<typename Seq::template bound<I>>()...};
+        std::size_t n = 0;
+        for (std::size_t c : counts) n += c;
+        return n;
+    }(std::make_index_sequence<Seq::count>{});
+}
+
 template <class Seq>
 constexpr std::size_t reported_count();
 template <class B>
@@ -63,12 +75,7 @@ constexpr std::size_t reported_count_of() {
 }
 template <class Seq>
 constexpr std::size_t reported_count() {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-        const std::size_t counts[] = {reported_count_of<typename Seq::template bound<I>>()...};
-        std::size_t n = 0;
-        for (std::size_t c : counts) n += c;
-        return n;
-    }(std::make_index_sequence<Seq::count>{});
+    return sum_over_layers<Seq>([]<class B>() { return reported_count_of<B>(); });
 }
 
 template <class Seq>
@@ -84,12 +91,7 @@ constexpr std::size_t entry_count_of() {
 }
 template <class Seq>
 constexpr std::size_t entry_count() {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-        const std::size_t counts[] = {entry_count_of<typename Seq::template bound<I>>()...};
-        std::size_t n = 0;
-        for (std::size_t c : counts) n += c;
-        return n;
-    }(std::make_index_sequence<Seq::count>{});
+    return sum_over_layers<Seq>([]<class B>() { return entry_count_of<B>(); });
 }
 
 constexpr void append_number(predicted_layer& l, std::size_t v) {
