@@ -193,12 +193,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(row_split_gives_identical_rows, T, value_types) {
     const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g);
     std::vector<T> whole(rows * out), parts(rows * out);
     const k::strided_operand<T> a{x.data(), in, 1};
-    auto none = [](std::size_t, std::size_t) {};
-    k::gemm_transposed<T>(out, in, a, w.data(), b.data(), whole.data(), out, 0, rows, none);
+    k::gemm_transposed<T>(out, in, a, w.data(), b.data(), whole.data(), out, 0, rows, {});
     for (std::size_t r0 : {std::size_t(0), std::size_t(3), std::size_t(11), std::size_t(12)}) {
         std::fill(parts.begin(), parts.end(), T(0));
-        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, 0, r0, none);
-        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, r0, rows, none);
+        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, 0, r0, {});
+        k::gemm_transposed<T>(out, in, a, w.data(), b.data(), parts.data(), out, r0, rows, {});
         BOOST_TEST(parts == whole);
     }
 }
@@ -334,8 +333,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_typ
     // for W [n, kk], computed in two column ranges cut at a panel boundary.
     using tile = k::gemm_tile<T, simd::default_arch>;
     const auto bias = random_values<T>(n, g);
-    auto none = [](std::size_t, std::size_t) {};
-    k::gemm_transposed<T, tile>(n, kk, op, b.data(), bias.data(), whole.data(), n, 0, m, none);
+    k::gemm_transposed<T, tile>(n, kk, op, b.data(), bias.data(), whole.data(), n, 0, m, {});
     for (std::size_t split = 0; split <= n; split += tile::panel) {
         std::fill(parts.begin(), parts.end(), T(0));
         std::size_t rows_reported = 0;
@@ -403,9 +401,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
     // threads against the serial run, on shapes that split unevenly. At out = 300 the forward
     // has enough column panels for threads to take panels, on every instruction set, with the
     // epilogue (tanh) in a pass of its own; then the same with the 6 x 4 tile of a 384-wide
-    // layer (AVX-512).
+    // layer (AVX-512). The backward's prologue scales each row (threads run it on their own
+    // rows, and reduce db over their own outputs), with dx and without (a first layer).
     struct result {
         std::vector<T> z, dw, db, dx;
+        std::vector<int> prologue_calls;
         bool operator==(const result&) const = default;
     };
     for (const auto& shape :
@@ -414,22 +414,30 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
         std::mt19937 g(unsigned(rows + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
                    dy = random_values<T>(rows * out, g);
-        auto run = [&] {
-            result r{std::vector<T>(rows * out), std::vector<T>(out * in), std::vector<T>(out), std::vector<T>(rows * in)};
+        auto run = [&](bool with_dx) {
+            result r{std::vector<T>(rows * out), std::vector<T>(out * in), std::vector<T>(out),
+                     std::vector<T>(with_dx ? rows * in : 0), std::vector<int>(rows)};
             k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), r.z.data(), rows, [&](std::size_t i) {
                 for (std::size_t o = 0; o < out; ++o) r.z[i * out + o] = std::tanh(r.z[i * out + o]);
             });
             auto dz = dy;
-            k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), r.dw.data(), r.db.data(), r.dx.data(), rows,
-                                 [](std::size_t) {});
+            k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), r.dw.data(), r.db.data(),
+                                 with_dx ? r.dx.data() : nullptr, rows, [&](std::size_t i) {
+                                     ++r.prologue_calls[i];
+                                     for (std::size_t o = 0; o < out; ++o) dz[i * out + o] *= T(0.5) + T(i % 3);
+                                 });
             return r;
         };
-        const result serial = run();
-        for (std::size_t threads : {2, 3}) {
-            k::thread_pool pool(threads);
-            const k::parallel_scope scope(&pool);
-            BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads) {
-                BOOST_TEST((run() == serial));
+        for (bool with_dx : {true, false}) {
+            const result serial = run(with_dx);
+            BOOST_TEST((serial.prologue_calls == std::vector<int>(rows, 1)));
+            for (std::size_t threads : {2, 3}) {
+                k::thread_pool pool(threads);
+                const k::parallel_scope scope(&pool);
+                BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads
+                                           << (with_dx ? "" : ", no dx")) {
+                    BOOST_TEST((run(with_dx) == serial));
+                }
             }
         }
     }

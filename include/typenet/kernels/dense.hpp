@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 namespace typenet::kernels {
 
@@ -194,27 +195,43 @@ void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, 
 
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's
 /// derivative), writes dw = dz^T x, db = sum over rows of dz, and, unless dx is null,
-/// dx = dz w. The bias gradient is reduced in the same pass that forms dz. With step.p (w's
-/// place, writable), dw is not kept: the weights take the plain SGD step by it in the store of
-/// its GEMM (descent.hpp), after dx has read them; dw then holds partial sums, or nothing.
+/// dx = dz w. With step.p (w's place, writable), dw is not kept: the weights take the plain SGD
+/// step by it in the store of its GEMM (descent.hpp), after dx has read them; dw then holds
+/// partial sums, or nothing. On one thread the bias gradient is reduced in the same pass that
+/// forms dz. Under a parallel_scope threads form dz on their own rows (so, like the forward's
+/// epilogue, prologue(r) must touch only row r and call no GEMM kernel), and each reduces db
+/// over its own outputs beside their dw: the same sums in the same order as on one thread.
 template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch, class Prologue>
 void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* dz, T* dw, T* db, T* dx,
                     std::size_t rows, Prologue&& prologue, descent<T> step = {}) {
     using tile = gemm_tile<T, Arch, InHint>;  // dx and dw both have `in` columns
-    std::fill(db, db + out, T(0));
-    for (std::size_t r = 0; r < rows; ++r) {
-        prologue(r);
-        detail::axpy<T, Arch>(T(1), dz + r * out, db, out);
+    const auto reduce_db = [&](index_range outputs) {
+        std::fill(db + outputs.begin, db + outputs.end, T(0));
+        for (std::size_t r = 0; r < rows; ++r)
+            detail::axpy<T, Arch>(T(1), dz + r * out + outputs.begin, db + outputs.begin, outputs.size());
+    };
+    const bool threaded = splits(rows, tile::mr, 2);
+    if (!threaded) {  // one pass: dz row by row, each added into db while in L1
+        std::fill(db, db + out, T(0));
+        for (std::size_t r = 0; r < rows; ++r) {
+            prologue(r);
+            detail::axpy<T, Arch>(T(1), dz + r * out, db, out);
+        }
     }
-    // dx[r, :] = sum_o dz[r, o] w[o, :]; threads take blocks of rows.
-    if (dx)
+    // Threads take blocks of rows: dz on them, then dx[r, :] = sum_o dz[r, o] w[o, :].
+    if (threaded && (dx || !std::is_empty_v<std::remove_cvref_t<Prologue>>))
         for_each_part(rows, tile::mr, 2, [&](index_range part) {
-            gemm_direct<T, tile, Arch>(part.size(), out, strided_operand<T>{dz + part.begin * out, out, 1}, w, in,
-                                       dx + part.begin * in, in, 0, in);
+            for (std::size_t r = part.begin; r < part.end; ++r) prologue(r);
+            if (dx)
+                gemm_direct<T, tile, Arch>(part.size(), out, strided_operand<T>{dz + part.begin * out, out, 1}, w,
+                                           in, dx + part.begin * in, in, 0, in);
         });
+    else if (dx)
+        gemm_direct<T, tile, Arch>(rows, out, strided_operand<T>{dz, out, 1}, w, in, dx, in, 0, in);
     // dw[o, :] = sum_r dz[r, o] x[r, :]: A = dz^T, read down dz's columns; threads take blocks
     // of outputs, so each weight's sum runs over the rows in the same order for any split.
     for_each_part(out, tile::mr, 2, [&](index_range part) {
+        if (threaded) reduce_db(part);
         gemm_direct<T, tile, Arch>(part.size(), rows, strided_operand<T>{dz + part.begin, 1, out}, x, in,
                                    dw + part.begin * in, in, 0, in, step.at(part.begin * in));
     });
