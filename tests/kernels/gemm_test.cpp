@@ -17,8 +17,10 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace k = typenet::kernels;
@@ -402,41 +404,51 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
     // has enough column panels for threads to take panels, on every instruction set, with the
     // epilogue (tanh) in a pass of its own; then the same with the 6 x 4 tile of a 384-wide
     // layer (AVX-512). The backward's prologue scales each row (threads run it on their own
-    // rows, and reduce db over their own outputs), with dx and without (a first layer).
+    // rows, and reduce db over their own outputs), with dx and without (a first layer); then
+    // no prologue and no dx (a projection shortcut's without dx). Outputs start as NaN, so
+    // whatever a path leaves unwritten shows.
     struct result {
         std::vector<T> z, dw, db, dx;
         std::vector<int> prologue_calls;
         bool operator==(const result&) const = default;
     };
     for (const auto& shape :
-         {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}, {64, 70, 300}, {40, 20, 300}}) {
+         {std::array<std::size_t, 3>{64, 70, 45}, {37, 33, 100}, {200, 16, 24}, {5, 9, 3}, {5, 33, 100}, {64, 70, 300},
+          {40, 20, 300}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];  // clang 14 captures no bindings
         std::mt19937 g(unsigned(rows + in + out));
         const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
                    dy = random_values<T>(rows * out, g);
-        auto run = [&](bool with_dx) {
-            result r{std::vector<T>(rows * out), std::vector<T>(out * in), std::vector<T>(out),
-                     std::vector<T>(with_dx ? rows * in : 0), std::vector<int>(rows)};
+        const T nan = std::numeric_limits<T>::quiet_NaN();
+        auto run = [&](bool with_dx, bool scaled) {
+            result r{std::vector<T>(rows * out, nan), std::vector<T>(out * in, nan), std::vector<T>(out, nan),
+                     std::vector<T>(with_dx ? rows * in : 0, nan), std::vector<int>(rows)};
             k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), r.z.data(), rows, [&](std::size_t i) {
                 for (std::size_t o = 0; o < out; ++o) r.z[i * out + o] = std::tanh(r.z[i * out + o]);
             });
             auto dz = dy;
-            k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), r.dw.data(), r.db.data(),
-                                 with_dx ? r.dx.data() : nullptr, rows, [&](std::size_t i) {
-                                     ++r.prologue_calls[i];
-                                     for (std::size_t o = 0; o < out; ++o) dz[i * out + o] *= T(0.5) + T(i % 3);
-                                 });
+            const auto backward = [&](auto&& prologue) {
+                k::dense_backward<T>(in, out, w.data(), x.data(), dz.data(), r.dw.data(), r.db.data(),
+                                     with_dx ? r.dx.data() : nullptr, rows, prologue);
+            };
+            if (scaled)
+                backward([&](std::size_t i) {
+                    ++r.prologue_calls[i];
+                    for (std::size_t o = 0; o < out; ++o) dz[i * out + o] *= T(0.5) + T(i % 3);
+                });
+            else
+                backward(k::no_prologue{});
             return r;
         };
-        for (bool with_dx : {true, false}) {
-            const result serial = run(with_dx);
-            BOOST_TEST((serial.prologue_calls == std::vector<int>(rows, 1)));
+        for (const auto& [with_dx, scaled] : {std::pair{true, true}, {false, true}, {false, false}}) {
+            const result serial = run(with_dx, scaled);
+            BOOST_TEST((serial.prologue_calls == std::vector<int>(rows, scaled ? 1 : 0)));
             for (std::size_t threads : {2, 3}) {
                 k::thread_pool pool(threads);
                 const k::parallel_scope scope(&pool);
                 BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads
-                                           << (with_dx ? "" : ", no dx")) {
-                    BOOST_TEST((run(with_dx) == serial));
+                                           << (with_dx ? "" : ", no dx") << (scaled ? "" : ", no prologue")) {
+                    BOOST_TEST((run(with_dx, scaled) == serial));
                 }
             }
         }

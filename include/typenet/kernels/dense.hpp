@@ -193,14 +193,20 @@ void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, 
     detail::dense_gemm<T, 0, OutHint, Arch>(in, out, w, b, x, y, rows, {}, true);
 }
 
+/// The prologue of a dense_backward given dz itself (no activation to take the derivative of):
+/// a type of its own, so that threads skip the pass over the rows altogether.
+struct no_prologue {
+    constexpr void operator()(std::size_t) const noexcept {}
+};
+
 /// Given dy (rows x out), which prologue(r) may first turn into dz in place (the activation's
 /// derivative), writes dw = dz^T x, db = sum over rows of dz, and, unless dx is null,
 /// dx = dz w. With step.p (w's place, writable), dw is not kept: the weights take the plain SGD
 /// step by it in the store of its GEMM (descent.hpp), after dx has read them; dw then holds
 /// partial sums, or nothing. On one thread the bias gradient is reduced in the same pass that
-/// forms dz. Under a parallel_scope threads form dz on their own rows (so, like the forward's
-/// epilogue, prologue(r) must touch only row r and call no GEMM kernel), and each reduces db
-/// over its own outputs beside their dw: the same sums in the same order as on one thread.
+/// forms dz. Under a parallel_scope threads form dz on their own rows, so prologue(r) must touch
+/// only row r; each thread then reduces db over its own outputs beside their dw: the same sums
+/// in the same order as on one thread.
 template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch = simd::default_arch, class Prologue>
 void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* dz, T* dw, T* db, T* dx,
                     std::size_t rows, Prologue&& prologue, descent<T> step = {}) {
@@ -218,8 +224,10 @@ void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* 
             detail::axpy<T, Arch>(T(1), dz + r * out, db, out);
         }
     }
-    // Threads take blocks of rows: dz on them, then dx[r, :] = sum_o dz[r, o] w[o, :].
-    if (threaded && (dx || !std::is_empty_v<std::remove_cvref_t<Prologue>>))
+    // Threads take blocks of rows: dz on them, then dx[r, :] = sum_o dz[r, o] w[o, :]. (With
+    // neither a prologue nor dx there is nothing to fork for.)
+    constexpr bool forms_dz = !std::is_same_v<std::remove_cvref_t<Prologue>, no_prologue>;
+    if (threaded && (dx || forms_dz))
         for_each_part(rows, tile::mr, 2, [&](index_range part) {
             for (std::size_t r = part.begin; r < part.end; ++r) prologue(r);
             if (dx)

@@ -26,7 +26,8 @@ namespace typenet {
 /// so "<i>.weight" moves to and from nn.Linear unchanged) and b of shape [N]. Takes a rank-1
 /// input (put tn::flatten before it otherwise). Weights start from the Init policy, biases at 0.
 /// Fuses with a following activation: bias and activation in the forward epilogue, the
-/// activation's derivative and the bias gradient in one backward pass.
+/// activation's derivative and the bias gradient in one backward pass (on threads, each thread's
+/// rows and outputs: kernels::dense_backward).
 /// Example: examples/mlp_basics.cpp
 template <std::size_t N, class Init = init::xavier_uniform>
 struct dense {
@@ -100,7 +101,7 @@ struct dense {
         template <class T>
         static void backward(const T* p, const T* x, const T* acts, T* dy, T* dx, T* dp, T* scratch, std::size_t rows,
                              kernels::descent<T> step = {}) {
-            backward_fused(p, x, acts, dy, dx, dp, scratch, rows, [](std::size_t) {}, step);
+            backward_fused(p, x, acts, dy, dx, dp, scratch, rows, kernels::no_prologue{}, step);
         }
     };
 };

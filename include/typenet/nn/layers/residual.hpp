@@ -169,7 +169,7 @@ struct residual_bind {
             // Like a dense layer, the projection may take plain SGD's step in its dW store.
             const auto step = observer.template kernel_step<T>(inner_parameters, n_out * n_in, shortcut::parameter_count);
             kernels::dense_backward<T, n_in, n_out>(n_in, n_out, p + inner_parameters, x, dy, w_grad, w_grad + n_out * n_in,
-                                       dx ? extra : nullptr, rows, [](std::size_t) {}, step);
+                                       dx ? extra : nullptr, rows, kernels::no_prologue{}, step);
             observer.gradients(inner_parameters, shortcut::parameter_count);
             inner::template backward<false>(p, x, acts, dy, dx, dp, inner_work, rows, observer);
             if (dx)
