@@ -224,18 +224,17 @@ void dense_backward(std::size_t in, std::size_t out, const T* w, const T* x, T* 
             detail::axpy<T, Arch>(T(1), dz + r * out, db, out);
         }
     }
-    // Threads take blocks of rows: dz on them, then dx[r, :] = sum_o dz[r, o] w[o, :]. (With
-    // neither a prologue nor dx there is nothing to fork for.)
+    // Threads take blocks of rows: dz on them (on one thread it is formed above), then
+    // dx[r, :] = sum_o dz[r, o] w[o, :]. With neither a prologue nor dx there is nothing to do.
     constexpr bool forms_dz = !std::is_same_v<std::remove_cvref_t<Prologue>, no_prologue>;
-    if (threaded && (dx || forms_dz))
+    if (dx || (threaded && forms_dz))
         for_each_part(rows, tile::mr, 2, [&](index_range part) {
-            for (std::size_t r = part.begin; r < part.end; ++r) prologue(r);
+            if (threaded)
+                for (std::size_t r = part.begin; r < part.end; ++r) prologue(r);
             if (dx)
                 gemm_direct<T, tile, Arch>(part.size(), out, strided_operand<T>{dz + part.begin * out, out, 1}, w,
                                            in, dx + part.begin * in, in, 0, in);
         });
-    else if (dx)
-        gemm_direct<T, tile, Arch>(rows, out, strided_operand<T>{dz, out, 1}, w, in, dx, in, 0, in);
     // dw[o, :] = sum_r dz[r, o] x[r, :]: A = dz^T, read down dz's columns; threads take blocks
     // of outputs, so each weight's sum runs over the rows in the same order for any split.
     for_each_part(out, tile::mr, 2, [&](index_range part) {
