@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(broken_gzip_files_are_refused) {
     std::vector<char> cut(gz.begin(), gz.begin() + static_cast<std::ptrdiff_t>(gz.size() / 2));
     write_bytes(dir / "cut.gz", cut);
     check_message(images_error(dir / "cut.gz"),
-                  {(dir / "cut.gz").string() + ": truncated gzip file: the compressed stream ends early"});
+                  {(dir / "cut.gz").string() + ": the gzip stream ends early (the file is truncated or corrupted)"});
     std::vector<char> bad = gz;
     for (std::size_t i = 12; i < 40 && i < bad.size(); ++i) bad[i] = static_cast<char>(~bad[i]);
     write_bytes(dir / "bad.gz", bad);

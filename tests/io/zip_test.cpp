@@ -5,7 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 using namespace io_test;
@@ -18,6 +20,38 @@ std::string open_error(const std::filesystem::path& p) {
         return e.what();
     }
     return "(no error)";
+}
+
+std::string inflate_error(std::span<const std::byte> in, tn::detail::zlib_format f,
+                          std::variant<tn::detail::stated_size, std::size_t> size) {
+    try {
+        (void)tn::detail::inflate_all(in, f, size, "where");
+    } catch (const tn::io_error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+// `n` bytes that compress, but not to nothing: a counter mixed with a small hash.
+std::vector<std::byte> sample_bytes(std::size_t n) {
+    std::vector<std::byte> b(n);
+    for (std::size_t i = 0; i < n; ++i) b[i] = std::byte((i / 7 + (i * 2654435761u >> 13)) & 0x3F);
+    return b;
+}
+
+// A gzip file of `data`, as gzip(1) writes one (zlib's windowBits 15 + 16).
+std::vector<std::byte> gzip_of(std::span<const std::byte> data) {
+    std::vector<std::byte> out(compressBound(static_cast<uLong>(data.size())) + 32);
+    z_stream z{};
+    BOOST_REQUIRE(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_in = tn::detail::zlib_in(data.data());
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
 }
 
 // Offset of the first byte of the first .npy member's values in a stored archive.
@@ -140,5 +174,60 @@ BOOST_AUTO_TEST_CASE(saving_is_deterministic_and_leaves_no_temporary) {
         BOOST_TEST(std::string(e.what()).find("typenet: save_npz: " + (dir / "no" / "such" / "m.npz").string()) == 0u, e.what());
     }
 }
+
+
+// The one inflate loop (io/zip.hpp's inflate_all) in both its modes: a ZIP member's stated size,
+// which must match exactly, and a gzip file's growing output. Each refusal names its cause.
+BOOST_AUTO_TEST_SUITE(inflate)
+
+using tn::detail::gzip_member;
+using tn::detail::raw_deflate;
+using tn::detail::stated_size;
+
+BOOST_AUTO_TEST_CASE(a_deflated_member_inflates_to_exactly_its_stated_size) {
+    for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(100000)}) {
+        BOOST_TEST_CONTEXT("size " << n) {
+            const std::vector<std::byte> data = sample_bytes(n);
+            const std::vector<std::byte> packed = tn::detail::deflate_raw({data}, "test");
+            BOOST_TEST((tn::detail::inflate_all(packed, raw_deflate, stated_size{n}, "where") == data));
+            if (n == 0) continue;
+            BOOST_TEST(inflate_error(packed, raw_deflate, stated_size{n - 1}) ==
+                       "where: inflates to more than the " + std::to_string(n - 1) +
+                           " bytes the ZIP directory states (corrupted)");
+            BOOST_TEST(inflate_error(packed, raw_deflate, stated_size{n + 1}) ==
+                       "where: inflates to " + std::to_string(n) + " bytes, not the " + std::to_string(n + 1) +
+                           " the ZIP directory states (corrupted)");
+            const std::span<const std::byte> cut(packed.data(), packed.size() - 1);
+            BOOST_TEST(inflate_error(cut, raw_deflate, stated_size{n}) ==
+                       "where: the deflate stream ends early (the file is truncated or corrupted)");
+            std::vector<std::byte> longer = packed;
+            longer.insert(longer.end(), {std::byte{1}, std::byte{2}});
+            BOOST_TEST(inflate_error(longer, raw_deflate, stated_size{n}) ==
+                       "where: has 2 trailing bytes after the end of its deflate stream (corrupted)");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_gzip_member_grows_past_its_hint_and_is_refused_when_cut_or_followed) {
+    // 300 KB from a 1-byte hint: the output (64 KiB at first) doubles three times.
+    const std::vector<std::byte> data = sample_bytes(300000);
+    const std::vector<std::byte> gz = gzip_of(data);
+    for (std::size_t hint : {std::size_t(1), data.size(), 4 * data.size()})
+        BOOST_TEST((tn::detail::inflate_all(gz, gzip_member, hint, "where") == data), "hint " << hint);
+    BOOST_TEST(tn::detail::inflate_all(gzip_of({}), gzip_member, std::size_t(0), "where").empty());
+    const std::span<const std::byte> cut(gz.data(), gz.size() / 2);
+    BOOST_TEST(inflate_error(cut, gzip_member, std::size_t(1)) ==
+               "where: the gzip stream ends early (the file is truncated or corrupted)");
+    std::vector<std::byte> twice = gz;
+    twice.insert(twice.end(), gz.begin(), gz.end());
+    BOOST_TEST(inflate_error(twice, gzip_member, std::size_t(1)) ==
+               "where: has " + std::to_string(gz.size()) +
+                   " trailing bytes after the end of its gzip stream (typenet reads single-member .gz files)");
+    std::vector<std::byte> bad = gz;
+    for (std::size_t i = 12; i < 40; ++i) bad[i] = ~bad[i];
+    BOOST_TEST(inflate_error(bad, gzip_member, std::size_t(1)).rfind("where: corrupted gzip data (zlib: ", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE_END()

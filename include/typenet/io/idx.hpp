@@ -8,8 +8,6 @@
 #include <typenet/io/npy.hpp>
 #include <typenet/io/zip.hpp>
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -57,47 +55,14 @@ inline bool is_gzip(std::span<const std::byte> b) noexcept {
     return b.size() >= 2 && b[0] == std::byte{0x1f} && b[1] == std::byte{0x8b};
 }
 
-// Inflates one gzip member (zlib's windowBits 15 + 16). Whatever follows the member is an error:
-// the IDX files of the MNIST family are single-member .gz files.
+// Inflates one gzip member. Whatever follows the member is an error: the IDX files of the MNIST
+// family are single-member .gz files.
 inline std::vector<std::byte> gunzip(std::span<const std::byte> in, const std::string& prefix) {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 16) != Z_OK) throw io_error(prefix + ": zlib could not start inflate");
-    struct guard {
-        z_stream* z;
-        ~guard() { inflateEnd(z); }
-    } g{&z};
     // The trailer's ISIZE (size mod 2^32) is only a hint for the first allocation.
     // Capped by deflate's largest ratio (about 1032:1), so a corrupted trailer cannot ask for 4 GiB.
     std::size_t hint = in.size() >= 18 ? static_cast<std::size_t>(load_le(in.data() + in.size() - 4, 4)) : 0;
     hint = std::min(hint, in.size() * 1032);
-    std::vector<std::byte> out(std::max<std::size_t>(hint, std::size_t(1) << 16));
-    std::size_t in_done = 0, out_done = 0;
-    for (;;) {
-        if (z.avail_in == 0 && in_done < in.size()) {
-            const std::size_t n = std::min(in.size() - in_done, zlib_slice);
-            z.next_in = zlib_in(in.data() + in_done);
-            z.avail_in = static_cast<uInt>(n);
-            in_done += n;
-        }
-        if (out_done == out.size()) out.resize(out.size() * 2);
-        const std::size_t room = std::min(out.size() - out_done, zlib_slice);
-        z.next_out = reinterpret_cast<Bytef*>(out.data() + out_done);
-        z.avail_out = static_cast<uInt>(room);
-        const int r = inflate(&z, Z_NO_FLUSH);
-        out_done += room - z.avail_out;
-        if (r == Z_STREAM_END) break;
-        if (r == Z_DATA_ERROR || r == Z_NEED_DICT || r == Z_STREAM_ERROR)
-            throw io_error(prefix + ": corrupted gzip data (zlib: " + (z.msg ? z.msg : "invalid stream") + ")");
-        if (r == Z_MEM_ERROR) throw io_error(prefix + ": zlib ran out of memory");
-        if (r == Z_BUF_ERROR && z.avail_in == 0 && in_done == in.size())
-            throw io_error(prefix + ": truncated gzip file: the compressed stream ends early");
-    }
-    const std::size_t rest = z.avail_in + (in.size() - in_done);
-    if (rest > 0)
-        throw io_error(prefix + ": has " + std::to_string(rest) +
-                       " trailing bytes after the end of its gzip stream (typenet reads single-member .gz files)");
-    out.resize(out_done);
-    return out;
+    return inflate_all(in, gzip_member, hint, prefix);
 }
 
 // --- Part 2: the IDX header ---

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace typenet::detail {
@@ -46,7 +47,7 @@ inline std::string hex32(std::uint32_t v) {
     return buf;
 }
 
-// --- Part 2: zlib (CRC-32, raw deflate with windowBits -15, as ZIP stores it) ---
+// --- Part 2: zlib (CRC-32, raw deflate as ZIP stores it, and inflate for ZIP and gzip) ---
 
 // zlib counts in uInt; larger buffers go through in slices of this size.
 inline constexpr std::size_t zlib_slice = std::size_t(1) << 30;
@@ -98,15 +99,33 @@ inline std::vector<std::byte> deflate_raw(std::initializer_list<std::span<const 
     return out;
 }
 
-// Inflates exactly `size` bytes from `in`; anything else means the member is corrupted.
-inline std::vector<std::byte> inflate_raw(std::span<const std::byte> in, std::size_t size, const std::string& where) {
+// A zlib stream format: zlib's windowBits, and the name errors give the data.
+struct zlib_format {
+    int window_bits;
+    const char* name;
+};
+inline constexpr zlib_format raw_deflate{-15, "deflate"};  // a ZIP member's data
+inline constexpr zlib_format gzip_member{15 + 16, "gzip"};  // a .gz file's one member
+
+// The size a ZIP member's directory states for its inflated data, which must match exactly.
+struct stated_size {
+    std::size_t bytes;
+};
+
+// Inflates the one stream that `in` must hold, whole: a stream that ends early, corrupted data
+// and bytes after the stream's end are errors naming `where`. With a stated_size the output is
+// exactly that long (more or fewer bytes mean corruption); with a size hint it starts at the
+// hint and doubles as it fills. The one inflate loop of io, for ZIP members and gzip files.
+inline std::vector<std::byte> inflate_all(std::span<const std::byte> in, zlib_format format,
+                                          std::variant<stated_size, std::size_t> size, const std::string& where) {
     z_stream z{};
-    if (inflateInit2(&z, -15) != Z_OK) throw io_error(where + ": zlib could not start inflate");
+    if (inflateInit2(&z, format.window_bits) != Z_OK) throw io_error(where + ": zlib could not start inflate");
     struct guard {
         z_stream* z;
         ~guard() { inflateEnd(z); }
     } g{&z};
-    std::vector<std::byte> out(size);
+    const stated_size* exact = std::get_if<stated_size>(&size);
+    std::vector<std::byte> out(exact ? exact->bytes : std::max(std::get<std::size_t>(size), std::size_t(1) << 16));
     std::size_t in_done = 0, out_done = 0;
     for (;;) {
         if (z.avail_in == 0 && in_done < in.size()) {
@@ -115,30 +134,33 @@ inline std::vector<std::byte> inflate_raw(std::span<const std::byte> in, std::si
             z.avail_in = static_cast<uInt>(n);
             in_done += n;
         }
-        if (z.avail_out == 0 && out_done < size) {
-            const std::size_t n = std::min(size - out_done, zlib_slice);
-            z.next_out = reinterpret_cast<Bytef*>(out.data() + out_done);
-            z.avail_out = static_cast<uInt>(n);
-            out_done += n;
-        }
+        if (out_done == out.size() && !exact) out.resize(out.size() * 2);
+        // No room left (or an empty member): zlib still wants a next_out, and says Z_BUF_ERROR
+        // if the stream has more to write.
+        Bytef no_room = 0;
+        const std::size_t room = std::min(out.size() - out_done, zlib_slice);
+        z.next_out = room ? reinterpret_cast<Bytef*>(out.data() + out_done) : &no_room;
+        z.avail_out = static_cast<uInt>(room);
         const int r = inflate(&z, Z_NO_FLUSH);
+        out_done += room - z.avail_out;
         if (r == Z_STREAM_END) break;
         if (r == Z_DATA_ERROR || r == Z_NEED_DICT || r == Z_STREAM_ERROR)
-            throw io_error(where + ": corrupted deflate data (zlib: " + (z.msg ? z.msg : "invalid stream") + ")");
+            throw io_error(where + ": corrupted " + format.name + " data (zlib: " + (z.msg ? z.msg : "invalid stream") +
+                           ")");
         if (r == Z_MEM_ERROR) throw io_error(where + ": zlib ran out of memory");
-        if (r == Z_BUF_ERROR) {
-            if (z.avail_in == 0 && in_done == in.size())
-                throw io_error(where + ": the deflate data ends early (the file is truncated or corrupted)");
-            if (z.avail_out == 0 && out_done == size)
-                throw io_error(where + ": inflates to more than the " + std::to_string(size) +
-                               " bytes the ZIP directory states (corrupted)");
-        }
+        if (r == Z_BUF_ERROR && z.avail_in == 0 && in_done == in.size())
+            throw io_error(where + ": the " + format.name + " stream ends early (the file is truncated or corrupted)");
+        if (r == Z_BUF_ERROR && exact && out_done == exact->bytes)
+            throw io_error(where + ": inflates to more than the " + std::to_string(exact->bytes) +
+                           " bytes the ZIP directory states (corrupted)");
     }
-    if (z.total_out != size)
-        throw io_error(where + ": inflates to " + std::to_string(z.total_out) + " bytes, not the " +
-                       std::to_string(size) + " the ZIP directory states (corrupted)");
-    if (z.avail_in != 0 || in_done != in.size())
-        throw io_error(where + ": has bytes after the end of its deflate stream (corrupted)");
+    if (exact && out_done != exact->bytes)
+        throw io_error(where + ": inflates to " + std::to_string(out_done) + " bytes, not the " +
+                       std::to_string(exact->bytes) + " the ZIP directory states (corrupted)");
+    if (const std::size_t rest = z.avail_in + (in.size() - in_done); rest > 0)
+        throw io_error(where + ": has " + std::to_string(rest) + " trailing bytes after the end of its " + format.name +
+                       " stream" + (exact ? " (corrupted)" : " (typenet reads single-member .gz files)"));
+    out.resize(out_done);
     return out;
 }
 
@@ -289,7 +311,7 @@ inline std::span<const std::byte> zip_extract(std::span<const std::byte> file, c
         if (e.size / 1032 > e.compressed_size + 1)
             throw io_error(where + ": states " + std::to_string(e.size) + " bytes from " +
                            std::to_string(e.compressed_size) + " deflated ones, more than deflate can produce (corrupted)");
-        storage = inflate_raw(compressed, static_cast<std::size_t>(e.size), where);
+        storage = inflate_all(compressed, raw_deflate, stated_size{static_cast<std::size_t>(e.size)}, where);
         bytes = storage;
     }
     const std::uint32_t crc = crc32_of({bytes});
