@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines typenet's SIMD vocabulary over xsimd: vector and mask types, loads and stores, and
-// math that works on scalars and SIMD vectors alike. The only file that includes xsimd.
+// math that works on scalars and SIMD vectors alike. The only file that includes xsimd (with
+// detail/xsimd_avx512_fma.hpp, which adds the AVX-512 FMA kernels xsimd 8.1 lacks).
 #pragma once
 
 // GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (the self-initialised
@@ -11,20 +12,8 @@
 #  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #  pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
-// xsimd 8.1 has no AVX-512 fma kernel: its exp, log, erf, sin, cos and double tanh (so sigmoid,
-// softplus, swish, elu, gelu and the losses) evaluate their polynomials as a multiply and an add,
-// which g++ contracts into FMAs (-ffp-contract=fast, its default) and clang does not (its default
-// is "on", within one expression only): exp + log measured 30 % slower under clang. Parsed
-// under "fast", xsimd's code contracts under clang as under g++. A program that wants xsimd
-// uncontracted includes <xsimd/xsimd.hpp> before typenet, which makes this include a no-op.
-#if defined(__clang__)
-#  pragma float_control(push)
-#  pragma clang fp contract(fast)
-#endif
+#include <typenet/kernels/detail/xsimd_avx512_fma.hpp>  // before xsimd's API: see there
 #include <xsimd/xsimd.hpp>
-#if defined(__clang__)
-#  pragma float_control(pop)
-#endif
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC diagnostic pop
 #endif
@@ -90,8 +79,8 @@ vec<T, xsimd::avx512bw> log(const vec<T, xsimd::avx512bw>& x) noexcept {
 /// call without it; xsimd's vectors round twice without it). Call it qualified: xsimd::fma has
 /// the same signature and ADL would find both. xsimd 8.1 has no AVX-512
 /// fma kernel: it falls back to a multiply and an add, which g++ contracts into an FMA
-/// (-ffp-contract=fast) and clang does not, so under clang every GEMM and every polynomial
-/// would run two instructions per step where one does. This calls the instruction itself.
+/// (-ffp-contract=fast) and clang does not. detail/xsimd_avx512_fma.hpp supplies the kernel,
+/// unless <xsimd/xsimd.hpp> came first; this calls the instruction itself either way.
 template <class T>
     requires std::is_floating_point_v<T>
 T fma(T a, T b, T c) noexcept {
