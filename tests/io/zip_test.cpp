@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <variant>
@@ -36,6 +37,17 @@ std::string inflate_error(std::span<const std::byte> in, tn::detail::zlib_format
 std::vector<std::byte> sample_bytes(std::size_t n) {
     std::vector<std::byte> b(n);
     for (std::size_t i = 0; i < n; ++i) b[i] = std::byte((i / 7 + (i * 2654435761u >> 13)) & 0x3F);
+    return b;
+}
+
+// `n` random bytes below `alphabet` (a fixed LCG): deflate codes them as Huffman literals of
+// every length.
+std::vector<std::byte> random_bytes(std::size_t n, unsigned alphabet, std::uint32_t seed) {
+    std::vector<std::byte> b(n);
+    for (auto& v : b) {
+        seed = seed * 1664525u + 1013904223u;
+        v = std::byte((seed >> 16) % alphabet);
+    }
     return b;
 }
 
@@ -206,6 +218,23 @@ BOOST_AUTO_TEST_CASE(a_deflated_member_inflates_to_exactly_its_stated_size) {
                        "where: has 2 trailing bytes after the end of its deflate stream (corrupted)");
         }
     }
+}
+
+// A member one byte longer than stated is "more than" whatever byte of the input holds the
+// surplus byte's code, the last included (where zlib has taken all the input into its bit buffer
+// before it would write that byte, and without room to write it would say the input ended).
+BOOST_AUTO_TEST_CASE(a_member_one_byte_longer_than_stated_says_so_for_every_size) {
+    std::size_t wrong = 0;
+    for (std::uint32_t t = 0; t < 2000; ++t) {
+        const std::size_t n = 1 + t % 300;
+        const std::vector<std::byte> packed = tn::detail::deflate_raw({random_bytes(n, 1 + t * 37 % 255, t)}, "test");
+        const std::string m = inflate_error(packed, raw_deflate, stated_size{n - 1});
+        if (m != "where: inflates to more than the " + std::to_string(n - 1) + " bytes the ZIP directory states (corrupted)") {
+            ++wrong;
+            BOOST_TEST_MESSAGE("case " << t << ", size " << n << ": " << m);
+        }
+    }
+    BOOST_TEST(wrong == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_gzip_member_grows_past_its_hint_and_is_refused_when_cut_or_followed) {
