@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(madd_fuses_exactly_when_the_instruction_set_has_fm
 // xsimd's own fma, fms, fnma and fnms, which its exp, log and erf polynomials call, round once
 // in every lane where the instruction set has FMA. xsimd 8.1 has no AVX-512 kernels for them
 // (it would multiply, then add: two roundings under clang); kernels/detail/xsimd_avx512_fma.hpp
-// adds them.
+// adds them. Without them this fails under clang and under g++ at -O0, not under g++ at -O2,
+// which contracts xsimd's generic multiply and add itself.
 BOOST_AUTO_TEST_CASE_TEMPLATE(xsimds_fused_operations_round_once_where_the_instruction_set_has_fma, T,
                               value_types) {
     using p = revealing_product<T>;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <typenet/core/batch.hpp>
+#include <typenet/io/detail/files.hpp>
+#include <typenet/io/detail/zlib.hpp>
 #include <typenet/io/fwd.hpp>
 #include <typenet/io/npy.hpp>
 #include <typenet/io/zip.hpp>

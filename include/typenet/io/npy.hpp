@@ -3,6 +3,7 @@
 // aligned as numpy writes it), value encoding and decoding, and save_npy / load_npy.
 #pragma once
 
+#include <typenet/io/detail/files.hpp>
 #include <typenet/io/fwd.hpp>
 #include <typenet/io/zip.hpp>
 

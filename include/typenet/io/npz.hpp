@@ -3,6 +3,7 @@
 // PyTorch state_dict names).
 #pragma once
 
+#include <typenet/io/detail/files.hpp>
 #include <typenet/io/fwd.hpp>
 #include <typenet/io/npy.hpp>
 #include <typenet/io/zip.hpp>

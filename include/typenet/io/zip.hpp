@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // Defines the byte level of io: little-endian fields and a minimal ZIP reader and writer
-// (stored/deflate, ZIP64); CRC-32 and deflate come from io/detail/zlib.hpp, and whole files are
-// read and written through io/detail/files.hpp.
+// (stored/deflate, ZIP64); CRC-32 and deflate come from io/detail/zlib.hpp.
 #pragma once
 
-#include <typenet/io/detail/files.hpp>
 #include <typenet/io/detail/zlib.hpp>
 #include <typenet/io/fwd.hpp>
 
@@ -12,16 +10,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <limits>
 #include <ostream>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 

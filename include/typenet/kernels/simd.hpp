@@ -79,8 +79,8 @@ vec<T, xsimd::avx512bw> log(const vec<T, xsimd::avx512bw>& x) noexcept {
 /// call without it; xsimd's vectors round twice without it). Call it qualified: xsimd::fma has
 /// the same signature and ADL would find both. xsimd 8.1 has no AVX-512
 /// fma kernel: it falls back to a multiply and an add, which g++ contracts into an FMA
-/// (-ffp-contract=fast) and clang does not. detail/xsimd_avx512_fma.hpp supplies the kernel,
-/// unless <xsimd/xsimd.hpp> came first; this calls the instruction itself either way.
+/// (-ffp-contract=fast) and clang does not. detail/xsimd_avx512_fma.hpp supplies the kernel
+/// (unless TYPENET_XSIMD_GENERIC_FMA); this calls the instruction itself either way.
 template <class T>
     requires std::is_floating_point_v<T>
 T fma(T a, T b, T c) noexcept {

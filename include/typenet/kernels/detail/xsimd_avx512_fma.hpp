@@ -3,18 +3,27 @@
 // upstream). Without them xsimd::fma on AVX-512 vectors is its generic multiply and add, and so
 // are the polynomials of its exp, log, erf, sin, cos and double tanh (hence sigmoid, softplus,
 // swish, elu, gelu and the losses' exp and log): g++ contracts those into FMAs by default
-// (-ffp-contract=fast), clang does not, which made them 1.1-1.4x slower under clang.
+// (-ffp-contract=fast), clang does not, which made them 1.3-1.5x slower under clang.
 //
 // xsimd's API functions reach a kernel by a qualified call, whose overloads are the ones declared
 // where the API is defined; so these must come after xsimd's batch types and before its API.
 // This header therefore includes xsimd's parts in xsimd.hpp's own order, stopping before the API,
-// and kernels/simd.hpp includes it first. When <xsimd/xsimd.hpp> came first in a translation
-// unit it is too late: xsimd then runs its generic kernels there, as it always did.
+// and kernels/simd.hpp includes it first. A translation unit that included <xsimd/xsimd.hpp>
+// before typenet would instantiate the same xsimd::fma<float, avx512bw> with the generic body,
+// and the linker would keep one of the two for the whole program: so that is a build error, on
+// every target alike. TYPENET_XSIMD_GENERIC_FMA, defined for the whole program, keeps xsimd's
+// generic kernels everywhere instead.
 #pragma once
 
 #include <xsimd/config/xsimd_config.hpp>
 
-#if XSIMD_VERSION_MAJOR < 9 && XSIMD_WITH_AVX512F && !defined(XSIMD_HPP)
+#if XSIMD_VERSION_MAJOR < 9 && !defined(TYPENET_XSIMD_GENERIC_FMA)
+#  if defined(XSIMD_HPP)
+#    error "typenet: <xsimd/xsimd.hpp> was included before typenet: include typenet's headers first (typenet adds the AVX-512 FMA kernels xsimd 8.1 lacks, which must precede xsimd's API), or define TYPENET_XSIMD_GENERIC_FMA for the whole program"
+#  endif
+#endif
+
+#if XSIMD_VERSION_MAJOR < 9 && !defined(TYPENET_XSIMD_GENERIC_FMA) && XSIMD_WITH_AVX512F
 
 // As xsimd.hpp defines it before its own includes (it redefines it there, identically).
 #if !defined(XSIMD_NO_DISCARD)
