@@ -86,7 +86,8 @@ struct stated_size {
 // Inflates the one stream that `in` must hold, whole: a stream that ends early, corrupted data
 // and bytes after the stream's end are errors naming `where`. With a stated_size the output is
 // exactly that long (more or fewer bytes mean corruption); with a size hint it starts at the
-// hint (at least 64 KiB) and doubles as it fills. The one inflate loop of io, for ZIP members and gzip files.
+// hint (at least 64 KiB) and doubles as it fills. The one inflate loop of io, for ZIP members
+// and gzip files.
 inline std::vector<std::byte> inflate_all(std::span<const std::byte> in, zlib_format format,
                                           std::variant<stated_size, std::size_t> size, const std::string& where) {
     z_stream z{};
