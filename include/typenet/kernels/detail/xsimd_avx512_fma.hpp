@@ -18,12 +18,10 @@
 #include <xsimd/config/xsimd_config.hpp>
 
 #if XSIMD_VERSION_MAJOR < 9 && !defined(TYPENET_XSIMD_GENERIC_FMA)
-#  if defined(XSIMD_HPP)
-#    error "typenet: <xsimd/xsimd.hpp> was included before typenet: include typenet's headers first (typenet adds the AVX-512 FMA kernels xsimd 8.1 lacks, which must precede xsimd's API), or define TYPENET_XSIMD_GENERIC_FMA for the whole program"
-#  endif
+#if defined(XSIMD_HPP)
+#  error "typenet: <xsimd/xsimd.hpp> was included before typenet: include typenet's headers first (typenet adds the AVX-512 FMA kernels xsimd 8.1 lacks, which must precede xsimd's API), or define TYPENET_XSIMD_GENERIC_FMA for the whole program"
 #endif
-
-#if XSIMD_VERSION_MAJOR < 9 && !defined(TYPENET_XSIMD_GENERIC_FMA) && XSIMD_WITH_AVX512F
+#if XSIMD_WITH_AVX512F
 
 // As xsimd.hpp defines it before its own includes (it redefines it there, identically).
 #if !defined(XSIMD_NO_DISCARD)
@@ -83,4 +81,5 @@ batch<double, A> fnms(batch<double, A> const& x, batch<double, A> const& y, batc
 
 }  // namespace xsimd::kernel
 
-#endif
+#endif  // XSIMD_WITH_AVX512F
+#endif  // xsimd 8 and typenet's kernels wanted
