@@ -9,7 +9,11 @@
 // the run therefore measures the read bandwidth of a vectorised sum over a buffer as large as
 // the W1 parameters (read again and again, so it stays in cache as the weights do), and each W4
 // case reports the bandwidth it implies (parameter bytes / time) as a fraction of that.
+// W4/typenet_2threads runs model(x, pool) on two threads (real time): each core streams its own
+// half of W from its own cache. The W4 target is for one thread; this is beside it.
 #include "peers/workloads.hpp"
+
+#include <typenet/parallel.hpp>
 
 #include <xsimd/memory/xsimd_aligned_allocator.hpp>
 
@@ -106,6 +110,17 @@ void infer_typenet(benchmark::State& state) {
     set_w4_counters(state);
 }
 
+void infer_typenet_threads(benchmark::State& state) {
+    const w1_net model{tn::seed{1}};
+    const auto x = make_inputs<w1_net>(1, 7);
+    tn::thread_pool pool(2);
+    for (auto _ : state) {
+        auto y = model(x, pool);
+        benchmark::DoNotOptimize(y.data());
+    }
+    set_w4_counters(state);
+}
+
 void infer_eigen(benchmark::State& state) {
     const w1_net model{tn::seed{1}};
     peers::eigen_mlp eigen(w1_widths, peers::activation::relu);
@@ -137,6 +152,16 @@ void check_same_logits() {
     copy_parameters(model, eigen);
     const auto x = make_inputs<w1_net>(1, 7);
     const auto y = model(x);
+    {
+        tn::thread_pool pool(2);
+        const auto y2 = model(x, pool);
+        const bool same = std::equal(y.data(), y.data() + classes, y2.data());
+        std::printf("check: W4 logits on two threads: %s\n", same ? "bit-identical to one thread" : "DIFFERENT");
+        if (!same) {
+            std::fprintf(stderr, "check FAILED: W4 on two threads must give the bits of one thread\n");
+            std::exit(1);
+        }
+    }
     const auto compare = [&](const char* peer, const float* theirs) {
         double scale = 0, diff = 0;
         for (std::size_t j = 0; j < classes; ++j) {
@@ -162,6 +187,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("fma_peak", workloads::fma_peak);
     benchmark::RegisterBenchmark("stream_read", stream_read);
     benchmark::RegisterBenchmark("W4/typenet", infer_typenet);
+    benchmark::RegisterBenchmark("W4/typenet_2threads", infer_typenet_threads)->UseRealTime();
     benchmark::RegisterBenchmark("W4/eigen", infer_eigen);
 #ifdef TYPENET_BENCH_WITH_TORCH
     benchmark::RegisterBenchmark("W4/libtorch", infer_libtorch);

@@ -473,6 +473,69 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
     }
 }
 
+// A parallel_executor that forwards to a pool and counts the regions that fork.
+class counting_executor final : public k::parallel_executor {
+public:
+    explicit counting_executor(k::thread_pool& pool) : pool_(pool) {}
+    std::size_t size() const noexcept override { return pool_.size(); }
+    void run_parts(void (*task)(void*, std::size_t), void* context) override {
+        ++forks;
+        pool_.run_parts(task, context);
+    }
+    int forks = 0;
+
+private:
+    k::thread_pool& pool_;
+};
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_few_rows_split_by_outputs, T, value_types) {
+    // Below dense_packing_min_rows the forward streams W (dense.hpp, dense_rows): threads take
+    // blocks of outputs, four at a time, when each gets k::detail::streamed_weights_per_thread
+    // weights. Same bits as one thread, every output written once (outputs start as NaN), the
+    // epilogue once per row after its row is whole; dense_forward_add the same, adding into y.
+    // Layers too small for the split stay on the calling thread: no fork. Each shape gives the
+    // forks expected on 2 and on 3 threads (one per call, or none), from the cut at 32768
+    // weights per thread: 300 x 256 splits in two but not in three, 256 x 128 (W1's second
+    // layer at batch 1) not at all.
+    static_assert(k::detail::streamed_weights_per_thread == 32768);
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    for (const auto& shape : {std::array<std::size_t, 5>{1, 300, 256, 1, 0}, {2, 200, 701, 1, 1}, {3, 97, 1030, 1, 1},
+                              {1, 256, 128, 0, 0}, {3, 5, 9, 0, 0}}) {
+        const std::size_t rows = shape[0], in = shape[1], out = shape[2];
+        std::mt19937 g(unsigned(rows * 7 + in + out));
+        const auto w = random_values<T>(out * in, g), b = random_values<T>(out, g), x = random_values<T>(rows * in, g),
+                   y0 = random_values<T>(rows * out, g);
+        struct result {
+            std::vector<T> z, y;
+            std::vector<int> epilogue_calls;
+            bool operator==(const result&) const = default;
+        };
+        const auto run = [&] {
+            result r{std::vector<T>(rows * out, nan), y0, std::vector<int>(rows, 0)};
+            k::dense_forward<T>(in, out, w.data(), b.data(), x.data(), r.z.data(), rows, [&](std::size_t i) {
+                ++r.epilogue_calls[i];
+                for (std::size_t o = 0; o < out; ++o) r.z[i * out + o] = std::tanh(r.z[i * out + o]);
+            });
+            k::dense_forward_add<T>(in, out, w.data(), b.data(), x.data(), r.y.data(), rows);
+            return r;
+        };
+        const result serial = run();
+        BOOST_TEST((serial.epilogue_calls == std::vector<int>(rows, 1)));
+        BOOST_TEST(std::none_of(serial.z.begin(), serial.z.end(), [](T v) { return std::isnan(v); }));
+        for (std::size_t threads : {2, 3}) {
+            k::thread_pool pool(threads);
+            counting_executor counter(pool);
+            const k::parallel_scope scope(&counter);
+            const result threaded = run();
+            const int forks_per_call = int(threads == 2 ? shape[3] : shape[4]);
+            BOOST_TEST_CONTEXT("rows " << rows << ", in " << in << ", out " << out << ", threads " << threads) {
+                BOOST_TEST((threaded == serial));
+                BOOST_TEST(counter.forks == 2 * forks_per_call);  // dense_forward, then dense_forward_add
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(for_each_part_covers_the_range_once) {
     k::thread_pool pool(3);
     for (std::size_t n : {0, 1, 7, 48, 1000}) {

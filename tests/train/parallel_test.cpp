@@ -74,6 +74,34 @@ BOOST_AUTO_TEST_CASE(steps_are_bit_identical_for_any_number_of_threads) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(inference_on_a_pool_gives_the_bits_of_one_thread) {
+    // model(x, pool): at a few rows the wide layers (500 x 256 in, the 256 -> 400 projection)
+    // split by outputs, the small ones stay serial; at 64 rows the GEMMs split as in training.
+    // Batch norm in evaluation mode after a step has moved its running statistics.
+    using wide = tn::network<tn::input<500>, tn::dense<256>, tn::relu, tn::batch_norm<>,
+                             tn::residual_projection<tn::dense<32>, tn::tanh, tn::dense<400>>, tn::gelu, tn::dense<7>>;
+    wide m{tn::seed{5}};
+    {
+        tn::trainer<wide, tn::loss::softmax_cross_entropy, tn::optim::sgd> fit{m, {.optimiser = {.learning_rate = 1e-2}}};
+        tn::batch<float, 500> x(16);
+        fill(x);
+        fit.step(x, labels(16));
+    }
+    for (std::size_t rows : {1, 3, 64}) {
+        tn::batch<float, 500> x(rows);
+        fill(x);
+        const auto serial = m(x);
+        for (std::size_t threads : {2, 3}) {
+            tn::thread_pool pool(threads);
+            const auto threaded = m(x, pool);
+            BOOST_TEST_CONTEXT("rows " << rows << ", threads " << threads) {
+                BOOST_TEST(std::equal(serial.data(), serial.data() + rows * 7, threaded.data()));
+                BOOST_TEST(std::none_of(serial.data(), serial.data() + rows * 7, [](float v) { return std::isnan(v); }));
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(threads_come_from_the_options) {
     mixed m{tn::seed{1}};
     tn::trainer<mixed, tn::loss::softmax_cross_entropy, tn::optim::sgd, tn::clip::none, tn::parallel> two{m, {.parallel = {.threads = 2}}};

@@ -4,7 +4,8 @@
 // hook (the fusion points: an activation is applied while a row is hot in cache; in a pass
 // right after the GEMM when the forward runs as z^T = W x^T or threads split it by columns).
 // Both run on the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead
-// of packing it, and one over a batch small against the layer packs x^T instead of W^T.
+// of packing it (threads each stream their own outputs' rows), and one over a batch small
+// against the layer packs x^T instead of W^T.
 #pragma once
 
 #include <typenet/kernels/descent.hpp>
@@ -71,6 +72,28 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
         put(o + 3, s3 + b[o + 3]);
     }
     for (; o < out; ++o) put(o, dot<T, Arch>(xr, w + o * in, in) + b[o]);
+}
+
+// A split of a few rows' forward pays only when each thread streams this many weights: below
+// it the fork (0.4-0.9 us on the Intel Xeon, typenet_bench_thread_pool) costs more than reading
+// them saves. Batch 1 there, 1 -> 2 threads: 256 x 256 (32768 each) 2.1-3.0 -> 1.7-2.1 us,
+// 256 x 128 (16384 each) 1.1 -> 1.2-1.6 us (docs/performance.md, "Inference on threads").
+inline constexpr std::size_t streamed_weights_per_thread = 32768;
+
+// dense_row over a few rows (z = or z += x W^T + b). Threads take blocks of outputs, four at a
+// time as dense_row groups them, each streaming only its own rows of W: at batch 1 the forward
+// is bound by reading W, and two cores read it from two caches. Each output's sum is the same
+// whatever the split.
+template <class T, class Arch, bool Accumulate>
+void dense_rows(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows) {
+    constexpr std::size_t grain = 4;
+    const std::size_t per_grain = grain * std::max<std::size_t>(in, 1);
+    const std::size_t min_grains = (streamed_weights_per_thread + per_grain - 1) / per_grain;
+    for_each_part(out, grain, min_grains, [&](index_range part) {
+        for (std::size_t r = 0; r < rows; ++r)
+            dense_row<T, Arch>(in, part.size(), w + part.begin * in, b + part.begin, x + r * in,
+                               z + r * out + part.begin, Accumulate);
+    });
 }
 
 // The caller's scratch holding z^T while dense_gemm_weights_first runs.
@@ -170,10 +193,8 @@ template <class T, std::size_t InHint = 0, std::size_t OutHint = 0, class Arch =
 void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows,
                    Epilogue&& epilogue) {
     if (rows < dense_packing_min_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            detail::dense_row<T, Arch>(in, out, w, b, x + r * in, z + r * out);
-            epilogue(r);
-        }
+        detail::dense_rows<T, Arch, false>(in, out, w, b, x, z, rows);
+        for (std::size_t r = 0; r < rows; ++r) epilogue(r);
         return;
     }
     auto rows_done = [&](std::size_t r0, std::size_t r1) {
@@ -186,10 +207,7 @@ void dense_forward(std::size_t in, std::size_t out, const T* w, const T* b, cons
 /// projection shortcut), at the speed of the forward GEMM. OutHint as for dense_forward.
 template <class T, std::size_t OutHint = 0, class Arch = simd::default_arch>
 void dense_forward_add(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* y, std::size_t rows) {
-    if (rows < dense_packing_min_rows) {
-        for (std::size_t r = 0; r < rows; ++r) detail::dense_row<T, Arch>(in, out, w, b, x + r * in, y + r * out, true);
-        return;
-    }
+    if (rows < dense_packing_min_rows) return detail::dense_rows<T, Arch, true>(in, out, w, b, x, y, rows);
     detail::dense_gemm<T, 0, OutHint, Arch>(in, out, w, b, x, y, rows, {}, true);
 }
 

@@ -12,6 +12,7 @@
 #include <typenet/expr/detail/container_for.hpp>
 #include <typenet/expr/expression_concepts.hpp>
 #include <typenet/kernels/lanes.hpp>
+#include <typenet/kernels/parallel.hpp>
 #include <typenet/nn/detail/parameter_info.hpp>
 #include <typenet/nn/detail/pass.hpp>
 #include <typenet/nn/detail/sequence.hpp>
@@ -127,6 +128,16 @@ public:
             kernels::lane_store(lane, o + i, kernels::lane_load(lane, y + i));
         });
         return out;
+    }
+
+    /// The same inference with its dense layers split over `threads`, a tn::thread_pool
+    /// (<typenet/parallel.hpp>): at a few rows each thread streams its own outputs' rows of W,
+    /// at more the GEMMs split as in training. The result is bit-identical to model(x). Calls
+    /// from several threads on one pool take turns. Example: examples/parallel_training.cpp
+    template <leaf_expression X>
+    output_batch operator()(const X& x, kernels::parallel_executor& threads) const {
+        const kernels::parallel_scope scope(&threads);
+        return (*this)(x);
     }
 
     /// The trainable parameters, flat, in state_dict order (what the optimiser updates).

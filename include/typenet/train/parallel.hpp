@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
-// Defines tn::parallel, the trainer policy that runs each step's GEMMs on a pool of threads.
+// Defines tn::parallel, the trainer policy that runs each step's GEMMs on a pool of threads, and
+// tn::thread_pool, that pool, which inference takes too (model(x, pool)).
 // Opt-in through <typenet/parallel.hpp>: <thread> and the pool add about 0.25 s of compiler time.
 #pragma once
 
@@ -12,6 +13,10 @@
 #include <thread>
 
 namespace typenet {
+
+/// A pool of `threads` (>= 1, the calling thread included) std::jthread workers for
+/// inference: `tn::thread_pool pool{2}; auto y = model(x, pool);` gives model(x)'s bits.
+using kernels::thread_pool;
 
 /// Opt-in threads for a trainer: `tn::trainer<Net, Loss, Optim, Clip, tn::parallel> fit{model,
 /// {.parallel = {.threads = 2}}};` (include <typenet/parallel.hpp>). The trainer owns a pool of
