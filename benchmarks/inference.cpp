@@ -9,8 +9,9 @@
 // the run therefore measures the read bandwidth of a vectorised sum over a buffer as large as
 // the W1 parameters (read again and again, so it stays in cache as the weights do), and each W4
 // case reports the bandwidth it implies (parameter bytes / time) as a fraction of that.
-// W4/typenet_2threads runs model(x, pool) on two threads (real time): each core streams its own
-// half of W from its own cache. The W4 target is for one thread; this is beside it.
+// W4/typenet_2threads runs model(x, pool) on two threads (real time): the first layer's outputs
+// split, each core streaming its half of that layer's W from its own cache (the smaller layers
+// stay on the calling thread). The W4 target is for one thread; this is beside it.
 #include "peers/workloads.hpp"
 
 #include <typenet/parallel.hpp>

@@ -68,7 +68,8 @@ def load(path, aggregate="median"):
         return None, {}
     with open(path) as f:
         data = json.load(f)
-    # Medians of the repetitions (CPU time: the machine is shared, and every case is one thread).
+    # Medians of the repetitions (CPU time: the machine is shared, and every case but the
+    # two-thread ones, which the tables below read in real time, is one thread).
     # "W3/typenet/iterations:1" -> "W3/typenet"
     med = {"/".join(b["run_name"].split("/")[:2]): b for b in data["benchmarks"]
            if b.get("aggregate_name") == aggregate and not b.get("error_occurred")}

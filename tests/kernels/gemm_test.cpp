@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -131,6 +132,18 @@ std::vector<std::size_t> edges() {
                                tile::panel - 1, tile::panel + 1};
     return e;
 }
+
+// A parallel_executor that forwards to a pool and counts the regions that fork.
+struct counting_executor final : k::parallel_executor {
+    explicit counting_executor(k::thread_pool& p) : pool(p) {}
+    std::size_t size() const noexcept override { return pool.size(); }
+    void run_parts(void (*task)(void*, std::size_t), void* context) override {
+        ++forks;
+        pool.run_parts(task, context);
+    }
+    k::thread_pool& pool;
+    int forks = 0;
+};
 
 }  // namespace
 
@@ -473,33 +486,18 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
     }
 }
 
-// A parallel_executor that forwards to a pool and counts the regions that fork.
-class counting_executor final : public k::parallel_executor {
-public:
-    explicit counting_executor(k::thread_pool& pool) : pool_(pool) {}
-    std::size_t size() const noexcept override { return pool_.size(); }
-    void run_parts(void (*task)(void*, std::size_t), void* context) override {
-        ++forks;
-        pool_.run_parts(task, context);
-    }
-    int forks = 0;
-
-private:
-    k::thread_pool& pool_;
-};
-
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_few_rows_split_by_outputs, T, value_types) {
     // Below dense_packing_min_rows the forward streams W (dense.hpp, dense_rows): threads take
-    // blocks of outputs, four at a time, when each gets k::detail::streamed_weights_per_thread
-    // weights. Same bits as one thread, every output written once (outputs start as NaN), the
+    // blocks of outputs, 16 at a time, as many threads as get about
+    // k::detail::streamed_weights_per_thread weights each. Same bits as one thread, every output written once (outputs start as NaN), the
     // epilogue once per row after its row is whole; dense_forward_add the same, adding into y.
     // Layers too small for the split stay on the calling thread: no fork. Each shape gives the
     // forks expected on 2 and on 3 threads (one per call, or none), from the cut at 32768
-    // weights per thread: 300 x 256 splits in two but not in three, 256 x 128 (W1's second
-    // layer at batch 1) not at all.
+    // weights per thread: 300 x 256 splits in two, also on three threads (one idles), 256 x 128
+    // (W1's second layer at batch 1) not at all.
     static_assert(k::detail::streamed_weights_per_thread == 32768);
     const T nan = std::numeric_limits<T>::quiet_NaN();
-    for (const auto& shape : {std::array<std::size_t, 5>{1, 300, 256, 1, 0}, {2, 200, 701, 1, 1}, {3, 97, 1030, 1, 1},
+    for (const auto& shape : {std::array<std::size_t, 5>{1, 300, 256, 1, 1}, {2, 200, 701, 1, 1}, {3, 97, 1030, 1, 1},
                               {1, 256, 128, 0, 0}, {3, 5, 9, 0, 0}}) {
         const std::size_t rows = shape[0], in = shape[1], out = shape[2];
         std::mt19937 g(unsigned(rows * 7 + in + out));
@@ -537,24 +535,34 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_few_rows_split_by_outputs, T, value_types) {
 }
 
 BOOST_AUTO_TEST_CASE(for_each_part_covers_the_range_once) {
+    // Three threads, grain 4: a range of fewer than two grains stays one call on this thread;
+    // 8 and 11 indices split over two of the three threads (the third gets nothing), 48 and
+    // 1000 over all three.
     k::thread_pool pool(3);
-    for (std::size_t n : {0, 1, 7, 48, 1000}) {
+    for (const auto& [n, parts] : {std::pair<std::size_t, std::size_t>{0, 1}, {1, 1}, {7, 1}, {8, 2}, {11, 2},
+                                   {48, 3}, {1000, 3}}) {
         std::vector<int> seen(n, 0);
         std::vector<std::size_t> begins(n, 0);
+        std::atomic<std::size_t> calls{0};
         {
             const k::parallel_scope scope(&pool);
+            BOOST_TEST(k::parts_for(n, 4, 1) == (parts == 1 ? n / 4 : parts));
             // Tasks only write their own disjoint slots; Boost.Test is called after the run (it
             // is not thread-safe).
             k::for_each_part(n, 4, 1, [&](k::index_range r) {
+                ++calls;
                 for (std::size_t i = r.begin; i < r.end; ++i) {
                     ++seen[i];
                     begins[i] = r.begin;
                 }
             });
         }
-        for (std::size_t i = 0; i < n; ++i) {
-            BOOST_TEST(seen[i] == 1);
-            BOOST_TEST(begins[i] % 4 == 0u);
+        BOOST_TEST_CONTEXT("n " << n) {
+            BOOST_TEST(calls.load() == parts);
+            for (std::size_t i = 0; i < n; ++i) {
+                BOOST_TEST(seen[i] == 1);
+                BOOST_TEST(begins[i] % 4 == 0u);
+            }
         }
     }
     // without a scope, one call on this thread with the whole range

@@ -2,7 +2,8 @@
 // Defines the kernels of a dense layer, y = x W^T + b with W stored [out, in] as in PyTorch:
 // the forward pass with a per-row epilogue hook, and the backward pass with a per-row prologue
 // hook (the fusion points: an activation is applied while a row is hot in cache; in a pass
-// right after the GEMM when the forward runs as z^T = W x^T or threads split it by columns).
+// right after the GEMM when the forward runs as z^T = W x^T or threads split it by columns, and
+// after all rows below four rows, which fit in L1).
 // Both run on the blocked GEMM of gemm.hpp; a forward over a few rows streams W once instead
 // of packing it (threads each stream their own outputs' rows), and one over a batch small
 // against the layer packs x^T instead of W^T.
@@ -74,19 +75,21 @@ inline void dense_row(std::size_t in, std::size_t out, const T* w, const T* b, c
     for (; o < out; ++o) put(o, dot<T, Arch>(xr, w + o * in, in) + b[o]);
 }
 
-// A split of a few rows' forward pays only when each thread streams this many weights: below
+// A split of a few rows' forward pays only when each thread streams about this many weights
+// (whole blocks of outputs, so a thread's share may fall short by less than a block): below
 // it the fork (0.4-0.9 us on the Intel Xeon, typenet_bench_thread_pool) costs more than reading
 // them saves. Batch 1 there, 1 -> 2 threads: 256 x 256 (32768 each) 2.1-3.0 -> 1.7-2.1 us,
 // 256 x 128 (16384 each) 1.1 -> 1.2-1.6 us (docs/performance.md, "Inference on threads").
 inline constexpr std::size_t streamed_weights_per_thread = 32768;
 
-// dense_row over a few rows (z = or z += x W^T + b). Threads take blocks of outputs, four at a
-// time as dense_row groups them, each streaming only its own rows of W: at batch 1 the forward
-// is bound by reading W, and two cores read it from two caches. Each output's sum is the same
-// whatever the split.
+// dense_row over a few rows (z = or z += x W^T + b). Threads take blocks of 16 outputs (whole
+// groups of dense_row's four, and a 64-byte line of float z: no line written by two threads),
+// each streaming only its own rows of W: at batch 1 the forward is bound by reading W, and two
+// cores read it from two caches. Each output's sum is the same whatever the split.
 template <class T, class Arch, bool Accumulate>
 void dense_rows(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows) {
-    constexpr std::size_t grain = 4;
+    if (rows == 0) return;
+    constexpr std::size_t grain = 16;
     const std::size_t per_grain = grain * std::max<std::size_t>(in, 1);
     const std::size_t min_grains = (streamed_weights_per_thread + per_grain - 1) / per_grain;
     for_each_part(out, grain, min_grains, [&](index_range part) {
@@ -184,8 +187,9 @@ void dense_gemm(std::size_t in, std::size_t out, const T* w, const T* b, const T
 inline constexpr std::size_t dense_packing_min_rows = 4;
 
 /// z[r, o] = b[o] + sum_i x[r, i] w[o, i] for each row r, then epilogue(r) on each finished row.
-/// Under a parallel_scope the epilogue runs on the pool's threads, each on its own rows, so it
-/// must only touch row r; and it must not call a GEMM kernel itself (the packed operand it runs
+/// Under a parallel_scope the epilogue runs on the pool's threads, each on its own rows (below
+/// dense_packing_min_rows: on the calling thread, once every row is whole), so it must only
+/// touch row r; and it must not call a GEMM kernel itself (the packed operand it runs
 /// beside, or the z^T of a forward run weights first, is in scratch that such a call reuses).
 /// InHint and OutHint are in and out when known at compile time (0 otherwise): they choose the
 /// register tiles (gemm_tile), never the result.

@@ -78,25 +78,32 @@ private:
     return detail::current_executor ? detail::current_executor->size() : 1;
 }
 
-/// Whether for_each_part(n, grain, min_grains, f) forks: a current executor of two or more
-/// threads, and at least min_grains grains of n per thread.
-[[nodiscard]] inline bool splits(std::size_t n, std::size_t grain, std::size_t min_grains) noexcept {
-    const std::size_t parts = current_parts();
-    return parts >= 2 && n >= parts * grain * min_grains;
+/// How many parts for_each_part(n, grain, min_grains, f) cuts [0, n) into: one per thread of the
+/// current executor, but no more than leave each at least min_grains grains (0 or 1: serial).
+/// So a range too short for every thread of a large pool still splits over a few of them.
+[[nodiscard]] inline std::size_t parts_for(std::size_t n, std::size_t grain, std::size_t min_grains) noexcept {
+    const std::size_t per_part = std::max<std::size_t>(grain, 1) * std::max<std::size_t>(min_grains, 1);
+    return std::min(current_parts(), n / per_part);
 }
 
-/// f(range) over [0, n) cut into one contiguous part per thread of the current executor, each
-/// boundary a multiple of grain; serial (one call with [0, n)) without one, or when n holds
-/// fewer than min_grains grains per thread, where the fork would cost more than it saves.
-/// Which part a value falls in never changes what is computed for it, so results are the same
-/// for any number of threads.
+/// Whether for_each_part(n, grain, min_grains, f) forks: into two parts or more (parts_for).
+[[nodiscard]] inline bool splits(std::size_t n, std::size_t grain, std::size_t min_grains) noexcept {
+    return parts_for(n, grain, min_grains) >= 2;
+}
+
+/// f(range) over [0, n) cut into parts_for(n, grain, min_grains) contiguous parts, one per
+/// thread of the current executor (threads beyond them get none), each boundary a multiple of
+/// grain; serial (one call with [0, n)) without an executor, or when the range is too short for
+/// two parts of min_grains grains, where the fork would cost more than it saves. Which part a
+/// value falls in never changes what is computed for it, so results are the same for any
+/// number of threads.
 template <class F>
 void for_each_part(std::size_t n, std::size_t grain, std::size_t min_grains, F&& f) {
-    if (!splits(n, grain, min_grains)) {
+    const std::size_t parts = parts_for(n, grain, min_grains);
+    if (parts < 2) {
         f(index_range{0, n});
         return;
     }
-    const std::size_t parts = current_parts();
     struct context {
         F& f;
         std::size_t n, parts, grain;

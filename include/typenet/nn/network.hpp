@@ -130,13 +130,13 @@ public:
         return out;
     }
 
-    /// The same inference with its dense layers split over `threads`, a tn::thread_pool
+    /// The same inference with its dense layers split over `pool`, a tn::thread_pool
     /// (<typenet/parallel.hpp>): at a few rows each thread streams its own outputs' rows of W,
     /// at more the GEMMs split as in training. The result is bit-identical to model(x). Calls
     /// from several threads on one pool take turns. Example: examples/parallel_training.cpp
     template <leaf_expression X>
-    output_batch operator()(const X& x, kernels::parallel_executor& threads) const {
-        const kernels::parallel_scope scope(&threads);
+    output_batch operator()(const X& x, kernels::parallel_executor& pool) const {
+        const kernels::parallel_scope scope(&pool);
         return (*this)(x);
     }
 

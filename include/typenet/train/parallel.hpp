@@ -22,10 +22,11 @@ using kernels::thread_pool;
 /// {.parallel = {.threads = 2}}};` (include <typenet/parallel.hpp>). The trainer owns a pool of
 /// std::jthread workers (no OpenMP) and each step splits its dense layers' GEMMs over it: the
 /// forward by rows of W (a batch small against the layer), column panels, or rows of the
-/// batch (fewer than two panels per thread), dL/dx by rows of the batch, dL/dW by rows of W.
-/// Every value is summed in the same order whatever the split, so a step gives bit-identical
-/// results with any number of threads. Small GEMMs stay on the calling thread, where a fork
-/// would cost more than it saves. Example: examples/parallel_training.cpp
+/// batch (fewer than two panels per thread), or below four rows by outputs, dL/dx by rows of
+/// the batch, dL/dW by rows of W. Every value is summed in the same order whatever the split,
+/// so a step gives bit-identical results with any number of threads. A GEMM too small for every
+/// thread splits over as many as it keeps busy, and one too small for two stays on the calling
+/// thread, where a fork would cost more than it saves. Example: examples/parallel_training.cpp
 struct parallel {
     static constexpr bool is_parallel = true;
     struct options {
