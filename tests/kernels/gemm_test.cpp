@@ -488,8 +488,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(threads_give_bit_identical_results, T, value_types
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_few_rows_split_by_outputs, T, value_types) {
     // Below dense_packing_min_rows the forward streams W (dense.hpp, dense_rows): threads take
-    // blocks of outputs, 16 at a time, as many threads as get about
-    // k::detail::streamed_weights_per_thread weights each. Same bits as one thread, every output written once (outputs start as NaN), the
+    // blocks of 16 outputs, as many threads as get about streamed_weights_per_thread weights
+    // each. Same bits as one thread, every output written once (outputs start as NaN), the
     // epilogue once per row after its row is whole; dense_forward_add the same, adding into y.
     // Layers too small for the split stay on the calling thread: no fork. Each shape gives the
     // forks expected on 2 and on 3 threads (one per call, or none), from the cut at 32768

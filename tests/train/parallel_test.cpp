@@ -52,6 +52,18 @@ std::vector<float> train(Options options, std::size_t rows) {
     return out;
 }
 
+// A pool that counts the regions that fork: model(x, pool) takes any parallel_executor.
+struct counting_pool final : tn::kernels::parallel_executor {
+    explicit counting_pool(std::size_t threads) : pool(threads) {}
+    std::size_t size() const noexcept override { return pool.size(); }
+    void run_parts(void (*task)(void*, std::size_t), void* context) override {
+        ++forks;
+        pool.run_parts(task, context);
+    }
+    tn::thread_pool pool;
+    int forks = 0;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(parallel)
@@ -77,7 +89,8 @@ BOOST_AUTO_TEST_CASE(steps_are_bit_identical_for_any_number_of_threads) {
 BOOST_AUTO_TEST_CASE(inference_on_a_pool_gives_the_bits_of_one_thread) {
     // model(x, pool): at a few rows the wide layers (500 x 256 in, the 256 -> 400 projection)
     // split by outputs, the small ones stay serial; at 64 rows the GEMMs split as in training.
-    // Batch norm in evaluation mode after a step has moved its running statistics.
+    // Batch norm in evaluation mode after a step has moved its running statistics. The pool
+    // counts its forks, so a split that never happens fails too.
     using wide = tn::network<tn::input<500>, tn::dense<256>, tn::relu, tn::batch_norm<>,
                              tn::residual_projection<tn::dense<32>, tn::tanh, tn::dense<400>>, tn::gelu, tn::dense<7>>;
     wide m{tn::seed{5}};
@@ -92,9 +105,10 @@ BOOST_AUTO_TEST_CASE(inference_on_a_pool_gives_the_bits_of_one_thread) {
         fill(x);
         const auto serial = m(x);
         for (std::size_t threads : {2, 3}) {
-            tn::thread_pool pool(threads);
+            counting_pool pool(threads);
             const auto threaded = m(x, pool);
             BOOST_TEST_CONTEXT("rows " << rows << ", threads " << threads) {
+                BOOST_TEST(pool.forks >= 2);  // the first layer and the projection, at least
                 BOOST_TEST(std::equal(serial.data(), serial.data() + rows * 7, threaded.data()));
                 BOOST_TEST(std::none_of(serial.data(), serial.data() + rows * 7, [](float v) { return std::isnan(v); }));
             }
