@@ -188,8 +188,9 @@ BOOST_AUTO_TEST_CASE(saving_is_deterministic_and_leaves_no_temporary) {
 }
 
 
-// The one inflate loop (io/detail/zlib.hpp's inflate_all) in both its modes: a ZIP member's stated size,
-// which must match exactly, and a gzip file's growing output. Each refusal names its cause.
+// The one inflate loop (io/detail/zlib.hpp's inflate_all) in both its modes: a ZIP member's
+// stated size, which must match exactly, and a gzip file's growing output. Each refusal names
+// its cause.
 BOOST_AUTO_TEST_SUITE(inflate)
 
 using tn::detail::gzip_member;

@@ -84,9 +84,9 @@ inline constexpr std::size_t streamed_weights_per_thread = 32768;
 
 // dense_row over a few rows (z = or z += x W^T + b). Threads take blocks of 16 outputs (whole
 // groups of dense_row's four, and a 64-byte line of float z: in an aligned z with out a
-// multiple of 16, no line is written by two threads),
-// each streaming only its own rows of W: at batch 1 the forward is bound by reading W, and two
-// cores read it from two caches. Each output's sum is the same whatever the split.
+// multiple of 16, no line is written by two threads), each streaming only its own rows of W:
+// at batch 1 the forward is bound by reading W, and two cores read it from two caches. Each
+// output's sum is the same whatever the split.
 template <class T, class Arch, bool Accumulate>
 void dense_rows(std::size_t in, std::size_t out, const T* w, const T* b, const T* x, T* z, std::size_t rows) {
     if (rows == 0) return;

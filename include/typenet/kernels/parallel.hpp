@@ -79,9 +79,9 @@ private:
 }
 
 /// How many parts for_each_part(n, grain, min_grains, f) cuts [0, n) into: one per thread of the
-/// current executor, but no more than leave each at least min_grains grains. Returns 0 or 1
-/// when the range runs serially.
-/// So a range too short for every thread of a large pool still splits over a few of them.
+/// current executor, but no more than leave each at least min_grains grains, so a range too
+/// short for every thread of a large pool still splits over a few of them. Returns 0 or 1 when
+/// the range runs serially.
 [[nodiscard]] inline std::size_t parts_for(std::size_t n, std::size_t grain, std::size_t min_grains) noexcept {
     const std::size_t per_part = std::max<std::size_t>(grain, 1) * std::max<std::size_t>(min_grains, 1);
     return std::min(current_parts(), n / per_part);
