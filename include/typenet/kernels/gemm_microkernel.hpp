@@ -54,8 +54,9 @@ struct micro_tile {
     static constexpr std::size_t w = simd::width_v<T, Arch>;
 
     // C(i, j) = [C(i, j) if resume] + [init(j) if init] + sum over p < k of A(i, p) B(p, j) for
-    // i < MR and j < cols (cols <= NV * w); B's row p starts at b + p * b_step and is read as NV
-    // whole vectors. Without resume the sums start from init (zeros when it is null). With
+    // i < MR and j < cols, (NV - 1) * w < cols <= NV * w (run_tile's choice of NV), so only the
+    // last vector of a row of C can be partial; B's row p starts at b + p * b_step and is read as
+    // NV whole vectors. Without resume the sums start from init (zeros when it is null). With
     // update.p, the sums are final gradients and are not stored: they step the parameters at
     // update.p (C's layout) instead, p -= rate * C(i, j), straight from their registers.
     static void compute(std::size_t k, strided_operand<T> a, const T* b, std::size_t b_step, const T* init,
@@ -66,7 +67,7 @@ struct micro_tile {
             const vec r = init ? simd::load<Arch>(init + v * w) : vec(T(0));
 #pragma GCC unroll 8
             for (std::size_t i = 0; i < MR; ++i) {
-                acc[i][v] = resume ? load_row(c + i * ldc, v * w, cols) : r;
+                acc[i][v] = resume ? load_row(c + i * ldc, v, cols) : r;
                 if (resume && init) acc[i][v] = acc[i][v] + r;
             }
         }
@@ -101,34 +102,31 @@ struct micro_tile {
 #pragma GCC unroll 8
                 for (std::size_t v = 0; v < NV; ++v) {
                     T* pi = update.p + i * ldc;
-                    store_row(pi, v * w, cols, descent<T>::template step<Arch>(load_row(pi, v * w, cols), acc[i][v], rate));
+                    store_row(pi, v, cols, descent<T>::template step<Arch>(load_row(pi, v, cols), acc[i][v], rate));
                 }
             return;
         }
 #pragma GCC unroll 8
         for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 8
-            for (std::size_t v = 0; v < NV; ++v) store_row(c + i * ldc, v * w, cols, acc[i][v]);
+            for (std::size_t v = 0; v < NV; ++v) store_row(c + i * ldc, v, cols, acc[i][v]);
     }
 
 private:
-    // The vector of a row of C at column `first`; lanes at or past cols read as zeros (xsimd 8.1
-    // has no masked load or store: a partial vector goes through a small buffer).
-    static vec load_row(const T* ci, std::size_t first, std::size_t cols) noexcept {
-        const std::size_t n = first < cols ? cols - first : 0;
-        if (n >= w) return simd::load<Arch>(ci + first);
-        alignas(64) T lanes[w] = {};
-        std::copy_n(ci + first, n, lanes);
-        return vec::load_aligned(lanes);
+    // Vector v of a row of C. Only the last one can be partial: its lanes at or past cols read
+    // as zeros (simd::load_first). The others are whole, with neither test nor partial load in
+    // their code: when every vector carried a buffered one, that was half of the kernel's code
+    // and a quarter of a 100-layer network's compile time (docs/performance.md, "Compile cost").
+    static vec load_row(const T* ci, std::size_t v, std::size_t cols) noexcept {
+        if (v + 1 < NV || cols >= NV * w) return simd::load<Arch>(ci + v * w);
+        return simd::load_first<Arch>(ci + v * w, lanes_below(v, cols));
     }
-    // Stores the lanes of x below cols at column `first` of a row of C.
-    static void store_row(T* ci, std::size_t first, std::size_t cols, const vec& x) noexcept {
-        const std::size_t n = first < cols ? cols - first : 0;
-        if (n >= w) return simd::store(ci + first, x);
-        alignas(64) T lanes[w];
-        x.store_aligned(lanes);
-        std::copy_n(lanes, n, ci + first);
+    // Stores the lanes of x below cols into vector v of a row of C.
+    static void store_row(T* ci, std::size_t v, std::size_t cols, const vec& x) noexcept {
+        if (v + 1 < NV || cols >= NV * w) return simd::store(ci + v * w, x);
+        simd::store_first(ci + v * w, lanes_below(v, cols), x);
     }
+    static std::size_t lanes_below(std::size_t v, std::size_t cols) noexcept { return cols > v * w ? cols - v * w : 0; }
 };
 
 }  // namespace detail
