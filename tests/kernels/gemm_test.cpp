@@ -11,6 +11,8 @@
 #include <typenet/kernels/thread_pool.hpp>
 #include <typenet/kernels/simd.hpp>
 
+#include "guarded_buffer.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -358,6 +360,41 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(column_split_gives_identical_columns, T, value_typ
         BOOST_TEST_CONTEXT("split at column " << split) {
             BOOST_TEST(parts == whole);
             BOOST_TEST(rows_reported == (split > 0 && split < n ? 2 : 1) * m);  // once per call with columns
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_tile_touches_no_column_past_its_last, T, value_types) {
+    // The register tile's last vector may be partial (micro_tile::load_row, store_row). In every
+    // path that touches C (a sum that resumes from C past one cache block, the SGD step into the
+    // parameters, the forward with accumulate), the columns past a row's last must keep their
+    // values: C's rows are 16 values longer than its columns, and those hold a mark. And nothing
+    // past the last row may be read or written: C and the parameters end where an inaccessible
+    // page begins (a fault fails the test).
+    using tile = k::gemm_tile<T, simd::default_arch>;
+    const std::size_t m = 7, kk = 2 * tile::depth + 3, pad = 16;
+    const T mark = T(12345);
+    for (std::size_t n : {1, 7, 33, 70, 75}) {
+        BOOST_TEST_CONTEXT("n " << n << ", k " << kk << ", " << sizeof(T) * 8 << "-bit") {
+            std::mt19937 g(static_cast<unsigned>(n));
+            const auto a = random_values<T>(m * kk, g), b = random_values<T>(kk * n, g), bias = random_values<T>(n, g);
+            const k::strided_operand<T> op{a.data(), kk, 1};
+            const auto run_every_path = [&](T* c, T* p, std::size_t ldc) {
+                k::gemm_direct<T>(m, kk, op, b.data(), n, c, ldc, 0, n);  // resumes from C
+                k::gemm_direct<T>(m, kk, op, b.data(), n, c, ldc, 0, n, k::descent<T>{p, T(0.5)});
+                k::gemm_transposed<T, tile>(n, kk, op, b.data(), bias.data(), c, ldc, 0, m, {}, true);  // b as W [n, kk]
+            };
+            std::vector<T> c(m * (n + pad), mark), p(m * (n + pad), mark);
+            run_every_path(c.data(), p.data(), n + pad);
+            std::size_t changed = 0;
+            for (std::size_t i = 0; i < m; ++i)
+                for (std::size_t j = n; j < n + pad; ++j)
+                    changed += (c[i * (n + pad) + j] != mark) + (p[i * (n + pad) + j] != mark);
+            BOOST_TEST(changed == 0u);
+            const guarded_buffer<T> c_end(m * n), p_end(m * n);
+            std::fill_n(c_end.data(), m * n, T(0));
+            std::fill_n(p_end.data(), m * n, T(1));
+            run_every_path(c_end.data(), p_end.data(), n);
         }
     }
 }

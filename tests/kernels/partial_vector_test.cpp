@@ -7,10 +7,9 @@
 // rest of the kernels area (AVX-512 masks the access, the others go through a buffer).
 #include <typenet/kernels/simd.hpp>
 
-#include <boost/test/unit_test.hpp>
+#include "guarded_buffer.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
+#include <boost/test/unit_test.hpp>
 
 #include <cstddef>
 #include <tuple>
@@ -19,31 +18,6 @@ namespace simd = typenet::simd;
 
 namespace {
 using arch = simd::default_arch;
-
-// A readable and writable page followed by one that may not be accessed at all.
-class guarded_page {
-public:
-    guarded_page() : size_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
-        void* p = mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        BOOST_TEST_REQUIRE((p != MAP_FAILED));
-        base_ = static_cast<std::byte*>(p);
-        BOOST_TEST_REQUIRE(mprotect(base_ + size_, size_, PROT_NONE) == 0);
-    }
-    guarded_page(const guarded_page&) = delete;
-    guarded_page& operator=(const guarded_page&) = delete;
-    ~guarded_page() { munmap(base_, 2 * size_); }
-
-    // The place of n values of T that end exactly where the inaccessible page begins.
-    template <class T>
-    T* last(std::size_t n) const noexcept {
-        return reinterpret_cast<T*>(base_ + size_) - n;
-    }
-
-private:
-    std::size_t size_;
-    std::byte* base_ = nullptr;
-};
-
 using value_types = std::tuple<float, double>;
 }  // namespace
 
@@ -51,9 +25,9 @@ BOOST_AUTO_TEST_SUITE(partial_vector)
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(load_first_reads_n_values_and_nothing_after_them, T, value_types) {
     constexpr std::size_t w = simd::width_v<T, arch>;
-    const guarded_page page;
     for (std::size_t n = 0; n <= w; ++n) {
-        T* p = page.template last<T>(n);
+        const guarded_buffer<T> buffer(n);
+        T* p = buffer.data();
         for (std::size_t i = 0; i < n; ++i) p[i] = T(i + 1);
         alignas(64) T lanes[w];
         simd::load_first<arch>(static_cast<const T*>(p), n).store_aligned(lanes);
@@ -65,13 +39,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(load_first_reads_n_values_and_nothing_after_them, 
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(store_first_writes_n_lanes_and_nothing_after_them, T, value_types) {
     constexpr std::size_t w = simd::width_v<T, arch>;
-    const guarded_page page;
     alignas(64) T values[w];
     for (std::size_t i = 0; i < w; ++i) values[i] = T(i + 1);
     const auto v = simd::vec<T, arch>::load_aligned(values);
     for (std::size_t n = 0; n <= w; ++n) {
-        // n values before the guard, and a sentinel in front of them that must stay.
-        T* p = page.template last<T>(n);
+        // n values before the guard, and a mark in front of them that must stay.
+        const guarded_buffer<T> buffer(n + 1);
+        T* p = buffer.data() + 1;
         p[-1] = T(-7);
         for (std::size_t i = 0; i < n; ++i) p[i] = T(-1);
         simd::store_first(p, n, v);

@@ -125,6 +125,9 @@ void gemm_blocked(std::size_t k, std::size_t depth, strided_operand<T> a, ForEac
                   bool accumulate = false, descent<T> update = {}) {
     using tile = Tile;
     constexpr std::size_t vw = tile::width;
+    // run_tile's NV (whole vectors of the panel) is what lets micro_tile assume that only its
+    // last vector can be partial.
+    static_assert(vw == simd::width_v<T, Arch>, "typenet: gemm: the tile's vectors must be Arch's");
     for (std::size_t k0 = 0; k0 < k || k0 == 0; k0 += depth) {
         const std::size_t kc = std::min(depth, k - k0);
         const bool last_block = k0 + kc == k;

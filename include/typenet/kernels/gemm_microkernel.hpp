@@ -114,16 +114,17 @@ struct micro_tile {
 
 private:
     // Vector v of a row of C. Only the last one can be partial: its lanes at or past cols read
-    // as zeros (simd::load_first). The others are whole, with neither test nor partial load in
-    // their code: when every vector carried a buffered one, that was half of the kernel's code
-    // and a quarter of a 100-layer network's compile time (docs/performance.md, "Compile cost").
+    // as zeros (simd::load_first). The others are whole, with neither test nor partial access
+    // in their code: when every vector carried a buffered one, the tile's code was about 6 times
+    // as large and a 100-layer network compiled nearly twice as long (docs/performance.md,
+    // "Compile cost").
     static vec load_row(const T* ci, std::size_t v, std::size_t cols) noexcept {
-        if (v + 1 < NV || cols >= NV * w) return simd::load<Arch>(ci + v * w);
+        if (v + 1 < NV) return simd::load<Arch>(ci + v * w);
         return simd::load_first<Arch>(ci + v * w, lanes_below(v, cols));
     }
     // Stores the lanes of x below cols into vector v of a row of C.
     static void store_row(T* ci, std::size_t v, std::size_t cols, const vec& x) noexcept {
-        if (v + 1 < NV || cols >= NV * w) return simd::store(ci + v * w, x);
+        if (v + 1 < NV) return simd::store(ci + v * w, x);
         simd::store_first(ci + v * w, lanes_below(v, cols), x);
     }
     static std::size_t lanes_below(std::size_t v, std::size_t cols) noexcept { return cols > v * w ? cols - v * w : 0; }

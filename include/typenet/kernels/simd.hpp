@@ -48,35 +48,45 @@ void store(T* p, const vec<T, Arch>& v) noexcept {
     v.store_unaligned(p);
 }
 
-/// The first n lanes of the vector at p, the others zero, for n <= width_v<T, Arch>: nothing
-/// past p + n is read. AVX-512 masks the load (one instruction); other instruction sets, which
-/// xsimd 8.1 gives no masked load, go through a small buffer.
+/// The first n lanes of the vector at p, the others zero: nothing past p + n is read (n at or
+/// above the width reads a whole vector). AVX-512 masks the load, one instruction; other
+/// instruction sets, which xsimd 8.1 gives no masked load, go through a small buffer.
 template <class Arch, class T>
 vec<T, Arch> load_first(const T* p, std::size_t n) noexcept {
+    constexpr std::size_t w = vec<T, Arch>::size;
+    if (n >= w) return simd::load<Arch>(p);
 #if defined(__AVX512F__)
     if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>)
         return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
     else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, double>)
         return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p);
+    else
 #endif
-    alignas(64) T lanes[vec<T, Arch>::size] = {};
-    std::copy_n(p, n, lanes);
-    return vec<T, Arch>::load_aligned(lanes);
+    {
+        alignas(64) T lanes[w] = {};
+        std::copy_n(p, n, lanes);
+        return vec<T, Arch>::load_aligned(lanes);
+    }
 }
 
-/// Stores the first n lanes of v at p, for n <= width_v<T, Arch>: nothing past p + n is
-/// written. Masked on AVX-512, through a buffer elsewhere (load_first).
+/// Stores the first n lanes of v at p: nothing past p + n is written (n at or above the width
+/// stores the whole vector). Masked on AVX-512, through a buffer elsewhere (load_first).
 template <class T, class Arch>
 void store_first(T* p, std::size_t n, const vec<T, Arch>& v) noexcept {
+    constexpr std::size_t w = vec<T, Arch>::size;
+    if (n >= w) return simd::store(p, v);  // qualified: ADL would find xsimd::store too
 #if defined(__AVX512F__)
     if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>)
-        return _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
     else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, double>)
-        return _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
+        _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v);
+    else
 #endif
-    alignas(64) T lanes[vec<T, Arch>::size];
-    v.store_aligned(lanes);
-    std::copy_n(lanes, n, p);
+    {
+        alignas(64) T lanes[w];
+        v.store_aligned(lanes);
+        std::copy_n(lanes, n, p);
+    }
 }
 
 // Math shared by the scalar tail and the SIMD body: xsimd overloads each name for scalars
