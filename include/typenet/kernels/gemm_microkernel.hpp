@@ -119,12 +119,12 @@ private:
     // as large and a 100-layer network compiled nearly twice as long (docs/performance.md,
     // "Compile cost").
     static vec load_row(const T* ci, std::size_t v, std::size_t cols) noexcept {
-        if (v + 1 < NV) return simd::load<Arch>(ci + v * w);
+        if (v + 1 < NV || cols >= NV * w) return simd::load<Arch>(ci + v * w);
         return simd::load_first<Arch>(ci + v * w, lanes_below(v, cols));
     }
     // Stores the lanes of x below cols into vector v of a row of C.
     static void store_row(T* ci, std::size_t v, std::size_t cols, const vec& x) noexcept {
-        if (v + 1 < NV) return simd::store(ci + v * w, x);
+        if (v + 1 < NV || cols >= NV * w) return simd::store(ci + v * w, x);
         simd::store_first(ci + v * w, lanes_below(v, cols), x);
     }
     static std::size_t lanes_below(std::size_t v, std::size_t cols) noexcept { return cols > v * w ? cols - v * w : 0; }

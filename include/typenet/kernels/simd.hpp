@@ -54,7 +54,7 @@ void store(T* p, const vec<T, Arch>& v) noexcept {
 template <class Arch, class T>
 vec<T, Arch> load_first(const T* p, std::size_t n) noexcept {
     constexpr std::size_t w = vec<T, Arch>::size;
-    if (n >= w) return simd::load<Arch>(p);
+    n = std::min(n, w);
 #if defined(__AVX512F__)
     if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>)
         return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
@@ -74,7 +74,7 @@ vec<T, Arch> load_first(const T* p, std::size_t n) noexcept {
 template <class T, class Arch>
 void store_first(T* p, std::size_t n, const vec<T, Arch>& v) noexcept {
     constexpr std::size_t w = vec<T, Arch>::size;
-    if (n >= w) return simd::store(p, v);  // qualified: ADL would find xsimd::store too
+    n = std::min(n, w);
 #if defined(__AVX512F__)
     if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>)
         _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
