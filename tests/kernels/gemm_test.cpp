@@ -368,9 +368,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_tile_touches_no_column_past_its_last, T, value_t
     // The register tile's last vector may be partial (micro_tile::load_row, store_row). In every
     // path that touches C (a sum that resumes from C past one cache block, the SGD step into the
     // parameters, the forward with accumulate), the columns past a row's last must keep their
-    // values: C's rows are 16 values longer than its columns, and those hold a mark. And nothing
-    // past the last row may be read or written: C and the parameters end where an inaccessible
-    // page begins (a fault fails the test).
+    // values: C's rows are 16 values longer than its columns, and those hold a mark (a whole
+    // store of the last vector overwrites it). A whole load then store would write the marks
+    // back unchanged, since B's padding is zero; so C and the parameters are also run ending
+    // where an inaccessible page begins, and any access past the last row's last column faults.
     using tile = k::gemm_tile<T, simd::default_arch>;
     const std::size_t m = 7, kk = 2 * tile::depth + 3, pad = 16;
     const T mark = T(12345);

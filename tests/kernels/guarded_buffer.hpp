@@ -20,7 +20,9 @@ public:
         void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         BOOST_TEST_REQUIRE((p != MAP_FAILED));
         base_ = static_cast<std::byte*>(p);
-        BOOST_TEST_REQUIRE(mprotect(base_ + pages * page_, page_, PROT_NONE) == 0);
+        const bool guarded = mprotect(base_ + pages * page_, page_, PROT_NONE) == 0;
+        if (!guarded) munmap(base_, size_);  // the destructor will not run
+        BOOST_TEST_REQUIRE(guarded);
         data_ = reinterpret_cast<T*>(base_ + pages * page_) - n;
     }
     guarded_buffer(const guarded_buffer&) = delete;

@@ -37,6 +37,22 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(load_first_reads_n_values_and_nothing_after_them, 
     }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_count_past_the_width_means_the_whole_vector, T, value_types) {
+    // n is clamped to the width: w values before the guard, asked for w + 3, neither fault.
+    constexpr std::size_t w = simd::width_v<T, arch>;
+    const guarded_buffer<T> buffer(w);
+    T* p = buffer.data();
+    for (std::size_t i = 0; i < w; ++i) p[i] = T(i + 1);
+    alignas(64) T lanes[w];
+    simd::load_first<arch>(static_cast<const T*>(p), w + 3).store_aligned(lanes);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < w; ++i) wrong += lanes[i] != T(i + 1);
+    const auto twice = simd::vec<T, arch>::load_aligned(lanes) + simd::vec<T, arch>::load_aligned(lanes);
+    simd::store_first(p, w + 3, twice);
+    for (std::size_t i = 0; i < w; ++i) wrong += p[i] != T(2 * (i + 1));
+    BOOST_TEST(wrong == 0u);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(store_first_writes_n_lanes_and_nothing_after_them, T, value_types) {
     constexpr std::size_t w = simd::width_v<T, arch>;
     alignas(64) T values[w];
